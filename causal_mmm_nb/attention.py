@@ -5,18 +5,18 @@
 # %% auto #0
 __all__ = ['causal_mask', 'RelativePositionBias', 'additive_mask', 'MultiHeadAttention']
 
-# %% ../nbs/02_attention.ipynb #6a12b91b
+# %% ../nbs/02_attention.ipynb #5e28eb64
 import math
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-# %% ../nbs/02_attention.ipynb #2d171dc4
+# %% ../nbs/02_attention.ipynb #1e73a31e
 def causal_mask(T: int, device=None) -> torch.Tensor:
     "Boolean (T,T) mask, True where query week t may attend to key week s (s <= t)."
     return torch.ones(T, T, dtype=torch.bool, device=device).tril()
 
-# %% ../nbs/02_attention.ipynb #b642a3cc
+# %% ../nbs/02_attention.ipynb #b42f08b4
 class RelativePositionBias(nn.Module):
     "Learned attention bias per head and lag t-s, lags clipped at lmax: one table shared by all layers."
     def __init__(self, n_heads: int, lmax: int = 13):
@@ -32,14 +32,14 @@ class RelativePositionBias(nn.Module):
         lag = (t.unsqueeze(1) - s.unsqueeze(0)).clamp(0, self.lmax)                       # (T, S)
         return self.table[lag].permute(2, 0, 1)                                           # (H, T, S)
 
-# %% ../nbs/02_attention.ipynb #4f93bfd3
+# %% ../nbs/02_attention.ipynb #e2706851
 def additive_mask(rel_bias: torch.Tensor | None, mask: torch.Tensor | None) -> torch.Tensor | None:
     "Combine a float bias (H,T,S) and a bool mask (T,S) into one additive float mask (-inf where masked)."
     if mask is None: return rel_bias
     if rel_bias is None: rel_bias = torch.zeros(mask.shape, device=mask.device)
     return rel_bias.masked_fill(~mask, float("-inf"))
 
-# %% ../nbs/02_attention.ipynb #1bac6b8d
+# %% ../nbs/02_attention.ipynb #745766ce
 class MultiHeadAttention(nn.Module):
     "Multi-head attention with an additive relative bias and a causal mask: queries from q_in, keys/values from kv_in."
     def __init__(self, d_model: int, n_heads: int, dropout: float = 0.0):
@@ -53,6 +53,7 @@ class MultiHeadAttention(nn.Module):
         B, T, d = q_in.shape
         q = self.q(q_in).view(B, T, self.n_heads, self.d_head).transpose(1, 2)            # (B, H, T, d_h)
         k, v = self.kv(kv_in).view(B, -1, 2, self.n_heads, self.d_head).permute(2, 0, 3, 1, 4)  # 2 x (B, H, S, d_h)
-        att = F.scaled_dot_product_attention(q, k, v, attn_mask=additive_mask(rel_bias, mask),
+        bias = additive_mask(rel_bias, mask)                          # (H, T, S): a leading 1 keeps the fused kernel
+        att = F.scaled_dot_product_attention(q, k, v, attn_mask=None if bias is None else bias.unsqueeze(0),
                                              dropout_p=self.dropout if self.training else 0.0)
         return self.out(att.transpose(1, 2).reshape(B, T, d))                             # (B, T, d_model)

@@ -6,7 +6,7 @@
 __all__ = ['STREAMS', 'MMMConfig', 'feed_forward', 'StreamLayer', 'ThreeStreamEncoder', 'OutcomeHead', 'SpendHead', 'ModelOutput',
            'CausalTransformer', 'count_parameters']
 
-# %% ../nbs/03_streams.ipynb #7a848c3a
+# %% ../nbs/03_streams.ipynb #7753a3f0
 import math
 from dataclasses import dataclass, fields, asdict
 from typing import NamedTuple
@@ -17,7 +17,7 @@ from fastcore.basics import patch
 from .tokenizer import FourierChannelTokenizer, channel_code
 from .attention import RelativePositionBias, MultiHeadAttention, causal_mask, additive_mask
 
-# %% ../nbs/03_streams.ipynb #ccf301ab
+# %% ../nbs/03_streams.ipynb #ee43f6a1
 @dataclass
 class MMMConfig:
     "Every hyperparameter of the Causal Transformer MMM; defaults sized for 20 channels x 156 weeks (about 2.1 M parameters)."
@@ -26,7 +26,7 @@ class MMMConfig:
     n_heads: int = 8            # attention heads (d_model must be divisible by n_heads)
     n_layers: int = 2           # stacked three-stream layers
     d_ff: int = 448             # hidden width of the position-wise feed-forward blocks
-    dropout: float = 0.1        # dropout on attention weights and residual branches, in [0, 1)
+    dropout: float = 0.1        # dropout on residual branches, feed-forward and head hidden units, in [0, 1)
     lmax: int = 13              # relative positions are clipped at this lag (weeks)
     n_freqs: int = 6            # Fourier frequencies 2^0..2^(n_freqs-1) for spend encoding
     d_phi: int = 64             # width of the balanced representation Phi_t
@@ -47,7 +47,7 @@ class MMMConfig:
 
     def __post_init__(self): self.validate()
 
-# %% ../nbs/03_streams.ipynb #1342e11c
+# %% ../nbs/03_streams.ipynb #692a12db
 _POSITIVE_INTS = ("d_model", "n_heads", "n_layers", "d_ff", "n_freqs", "d_phi", "epochs", "patience")
 _POSITIVE_FLOATS = ("lr", "adversary_lr", "grad_clip")
 _NON_NEGATIVE = ("weight_decay", "alpha", "sign_weight", "roi_weight", "holdout_weeks")
@@ -65,7 +65,7 @@ def validate(self: MMMConfig) -> MMMConfig:
         if not getattr(self, name) >= 0: raise ValueError(f"MMMConfig.{name} must be >= 0, got {getattr(self, name)!r}")
     return self._validate_structure()
 
-# %% ../nbs/03_streams.ipynb #3c18333d
+# %% ../nbs/03_streams.ipynb #b2d68afe
 @patch
 def _validate_structure(self: MMMConfig) -> MMMConfig:
     "Checks that relate fields to each other or to a range."
@@ -81,13 +81,13 @@ def _validate_structure(self: MMMConfig) -> MMMConfig:
         raise ValueError(f"MMMConfig.device {self.device!r} is not a torch device ({e}); use 'cpu' or 'cuda'") from None
     return self
 
-# %% ../nbs/03_streams.ipynb #c9ee055b
+# %% ../nbs/03_streams.ipynb #0c906bde
 @patch(cls_method=True)
 def small(cls: MMMConfig, **kw) -> MMMConfig:
     "Preset for one national series (~150 weeks): far fewer parameters; keyword arguments override any field."
     return cls(**{**dict(d_model=32, n_heads=4, n_layers=1, d_ff=64, d_phi=16, dropout=0.2), **kw})
 
-# %% ../nbs/03_streams.ipynb #6f26408a
+# %% ../nbs/03_streams.ipynb #0c8c4549
 def feed_forward(d_model: int, d_ff: int, dropout: float) -> nn.Sequential:
     "Position-wise feed-forward block d_model -> d_ff -> d_model."
     return nn.Sequential(nn.Linear(d_model, d_ff), nn.GELU(), nn.Dropout(dropout), nn.Linear(d_ff, d_model))
@@ -96,15 +96,15 @@ class StreamLayer(nn.Module):
     "One Pre-LN layer of one stream: causal self-attention, cross-attention to the two other streams, static injection, FFN."
     def __init__(self, d_model: int, n_heads: int, d_ff: int, dropout: float = 0.0, n_static: int = 0):
         super().__init__()
-        self.self_norm, self.self_att = nn.LayerNorm(d_model), MultiHeadAttention(d_model, n_heads, dropout)
+        self.self_norm, self.self_att = nn.LayerNorm(d_model), MultiHeadAttention(d_model, n_heads)
         self.cross_norm = nn.LayerNorm(d_model)
         self.other_norms = nn.ModuleList([nn.LayerNorm(d_model) for _ in range(2)])
-        self.cross_att = nn.ModuleList([MultiHeadAttention(d_model, n_heads, dropout) for _ in range(2)])
+        self.cross_att = nn.ModuleList([MultiHeadAttention(d_model, n_heads) for _ in range(2)])
         self.static = nn.Linear(n_static, d_model) if n_static else None
         self.ff_norm, self.ff = nn.LayerNorm(d_model), feed_forward(d_model, d_ff, dropout)
         self.drop = nn.Dropout(dropout)
 
-# %% ../nbs/03_streams.ipynb #fb760b04
+# %% ../nbs/03_streams.ipynb #64b0458d
 @patch
 def forward(self: StreamLayer, h, others, bias=None, static=None, mask=None):
     "h (B,T,d), others: two (B,T,d) streams, bias (H,T,T), static (B,S) -> updated h (B,T,d)."
@@ -116,7 +116,7 @@ def forward(self: StreamLayer, h, others, bias=None, static=None, mask=None):
     if self.static is not None: h = h + self.static(static).unsqueeze(1)                # (B, 1, d) every week
     return h + self.drop(self.ff(self.ff_norm(h)))                                       # (B, T, d_model)
 
-# %% ../nbs/03_streams.ipynb #779573ad
+# %% ../nbs/03_streams.ipynb #786ce704
 STREAMS = ("A", "X", "Y")
 
 class ThreeStreamEncoder(nn.Module):
@@ -138,7 +138,7 @@ class ThreeStreamEncoder(nn.Module):
             h = {s: layer[s](h[s], [h[o] for o in STREAMS if o != s], bias, static) for s in STREAMS}
         return tuple(self.norms[s](h[s]) for s in STREAMS)
 
-# %% ../nbs/03_streams.ipynb #732f3a57
+# %% ../nbs/03_streams.ipynb #3b343ddc
 class OutcomeHead(nn.Module):
     "G_Y: outcome of week t from Phi_t and the pooled tokens of week t's spend."
     def __init__(self, d_phi: int, d_model: int, dropout: float = 0.0):
@@ -160,14 +160,14 @@ class SpendHead(nn.Module):
         hidden = F.elu(self.state(phi).unsqueeze(-2) + ident)                              # (B, T, K, d_phi)
         return torch.sigmoid(self.out(hidden).squeeze(-1))                                 # (B, T, K)
 
-# %% ../nbs/03_streams.ipynb #aeeb0514
+# %% ../nbs/03_streams.ipynb #bd7b1413
 class ModelOutput(NamedTuple):
     "Outputs of CausalTransformer: y_hat (B,T), a_hat (B,T,K) in (0,1), phi (B,T,d_phi)."
     y_hat: torch.Tensor
     a_hat: torch.Tensor
     phi: torch.Tensor
 
-# %% ../nbs/03_streams.ipynb #5414348e
+# %% ../nbs/03_streams.ipynb #f5b0e486
 class CausalTransformer(nn.Module):
     "Three-stream Causal Transformer for MMM: y_hat_t = G_Y(Phi_t, a_t), a_hat_t = G_A(Phi_t)."
     def __init__(self, cfg: MMMConfig, n_channels: int, n_controls: int, n_static: int = 0, creative_dim: int | None = None):
@@ -186,7 +186,7 @@ class CausalTransformer(nn.Module):
         self.phi = nn.Linear(d, cfg.d_phi)
         self.outcome_head, self.spend_head = OutcomeHead(cfg.d_phi, d, cfg.dropout), SpendHead(cfg.d_phi)
 
-# %% ../nbs/03_streams.ipynb #67d88c96
+# %% ../nbs/03_streams.ipynb #050044b9
 @patch
 def stream_inputs(self: CausalTransformer, pooled, controls, target):
     "Shifted stream inputs (B,T,d): A from pooled spend tokens of t-1, X from controls of t, Y from target of t-1."
@@ -196,7 +196,7 @@ def stream_inputs(self: CausalTransformer, pooled, controls, target):
     x_in = self.x_in(controls) if self.x_in is not None else self.x_const.expand(B, T, d)     # controls of weeks <= t
     return a_in, x_in, y_in
 
-# %% ../nbs/03_streams.ipynb #b9bf654e
+# %% ../nbs/03_streams.ipynb #a912bafb
 @patch
 def forward(self: CausalTransformer, spend, controls, target, static=None, creative=None) -> ModelOutput:
     "spend (B,T,K), controls (B,T,C), target (B,T), static (B,S), creative (K,E) -> ModelOutput."
@@ -207,7 +207,7 @@ def forward(self: CausalTransformer, spend, controls, target, static=None, creat
     phi = F.elu(self.phi((A + X + Y) / 3))                                 # (B, T, d_phi)
     return ModelOutput(self.outcome_head(phi, pooled), self.spend_head(phi, spend.shape[-1]), phi)
 
-# %% ../nbs/03_streams.ipynb #87839e66
+# %% ../nbs/03_streams.ipynb #a454b223
 @patch
 def _check_inputs(self: CausalTransformer, spend, controls, target, static):
     "Validate shapes; return controls and static normalised (None allowed when the model has none)."
@@ -222,7 +222,7 @@ def _check_inputs(self: CausalTransformer, spend, controls, target, static):
         raise ValueError(f"static must be (batch={B}, n_static={self.n_static}), got {None if static is None else tuple(static.shape)}")
     return controls, (static if self.n_static else None)
 
-# %% ../nbs/03_streams.ipynb #406d01ad
+# %% ../nbs/03_streams.ipynb #de187d25
 @patch
 def adversary_parameters(self: CausalTransformer):
     "Parameters of the adversarial spend head G_A."

@@ -5,14 +5,14 @@
 # %% auto #0
 __all__ = ['fourier_features', 'channel_code', 'FourierChannelTokenizer']
 
-# %% ../nbs/01_fourier_tokenizer.ipynb #1d408f57
+# %% ../nbs/01_fourier_tokenizer.ipynb #69457b3c
 import math
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
 from fastcore.basics import patch
 
-# %% ../nbs/01_fourier_tokenizer.ipynb #1fc42c8d
+# %% ../nbs/01_fourier_tokenizer.ipynb #9234f80f
 def fourier_features(a: torch.Tensor, n_freqs: int) -> torch.Tensor:
     "Encode spend `a` (...) as [sin, cos] at frequencies 2^0..2^(n_freqs-1) plus the raw value: (..., 2*n_freqs+1)."
     freqs = 2.0 ** torch.arange(n_freqs, dtype=a.dtype, device=a.device)  # (L,)
@@ -20,7 +20,7 @@ def fourier_features(a: torch.Tensor, n_freqs: int) -> torch.Tensor:
     sincos = torch.stack([angles.sin(), angles.cos()], dim=-1)            # (..., L, 2)
     return torch.cat([sincos.flatten(-2), a.unsqueeze(-1)], dim=-1)      # (..., 2L+1)
 
-# %% ../nbs/01_fourier_tokenizer.ipynb #ccb4f139
+# %% ../nbs/01_fourier_tokenizer.ipynb #d70c951d
 def channel_code(n_channels: int, d_model: int, device=None) -> torch.Tensor:
     "Fixed sinusoidal code of channel indices 0..n_channels-1: (n_channels, d_model), no parameters."
     k = torch.arange(n_channels, device=device, dtype=torch.float32).unsqueeze(1)        # (K, 1)
@@ -30,7 +30,7 @@ def channel_code(n_channels: int, d_model: int, device=None) -> torch.Tensor:
     code[:, 1::2] = torch.cos(k * inv)[:, : d_model // 2]
     return code                                                                           # (K, d_model)
 
-# %% ../nbs/01_fourier_tokenizer.ipynb #c686bb58
+# %% ../nbs/01_fourier_tokenizer.ipynb #e84b38a4
 class FourierChannelTokenizer(nn.Module):
     "Spend (B,T,K) -> channel tokens (B,T,K,d_model): Fourier MLP + channel identity + creative offset, mixed across channels."
     def __init__(self, d_model: int, n_freqs: int, n_heads: int, dropout: float, creative_dim: int | None = None):
@@ -43,11 +43,11 @@ class FourierChannelTokenizer(nn.Module):
         self.mix_norm, self.qkv = nn.LayerNorm(d_model), nn.Linear(d_model, 3 * d_model)
         self.mix_out = nn.Linear(d_model, d_model)
         self.ff_norm = nn.LayerNorm(d_model)
-        self.ff = nn.Sequential(nn.Linear(d_model, 2 * d_model), nn.GELU(), nn.Linear(2 * d_model, d_model))
+        self.ff = nn.Sequential(nn.Linear(d_model, d_model), nn.GELU(), nn.Linear(d_model, d_model))
         self.pool_norm, self.pool_query = nn.LayerNorm(d_model), nn.Parameter(torch.randn(d_model) / math.sqrt(d_model))
         self.drop = nn.Dropout(dropout)
 
-# %% ../nbs/01_fourier_tokenizer.ipynb #2a492de4
+# %% ../nbs/01_fourier_tokenizer.ipynb #bdfcd05e
 @patch
 def embed(self: FourierChannelTokenizer, spend: torch.Tensor, creative: torch.Tensor | None = None) -> torch.Tensor:
     "Unmixed tokens (B,T,K,d_model): spend MLP + channel identity + creative offset."
@@ -64,24 +64,24 @@ def embed(self: FourierChannelTokenizer, spend: torch.Tensor, creative: torch.Te
         tokens = tokens + self.creative_mlp(creative)                              # + (K, d_model), static
     return tokens
 
-# %% ../nbs/01_fourier_tokenizer.ipynb #e3534fac
+# %% ../nbs/01_fourier_tokenizer.ipynb #b46fb855
 @patch
 def mix_channels(self: FourierChannelTokenizer, tokens: torch.Tensor) -> torch.Tensor:
     "Pre-LN attention among the K tokens of each week, then a feed-forward block: (B,T,K,d) -> (B,T,K,d)."
     B, T, K, d = tokens.shape
     q, k, v = self.qkv(self.mix_norm(tokens)).view(B * T, K, 3, self.n_heads, d // self.n_heads).unbind(2)
     q, k, v = (x.transpose(1, 2) for x in (q, k, v))                     # (B*T, heads, K, d_head)
-    att = F.scaled_dot_product_attention(q, k, v, dropout_p=self.drop.p if self.training else 0.0)
+    att = F.scaled_dot_product_attention(q, k, v)                        # fused kernel; dropout on the residuals
     tokens = tokens + self.drop(self.mix_out(att.transpose(1, 2).reshape(B, T, K, d)))
     return tokens + self.drop(self.ff(self.ff_norm(tokens)))             # (B, T, K, d_model)
 
-# %% ../nbs/01_fourier_tokenizer.ipynb #dceb38a2
+# %% ../nbs/01_fourier_tokenizer.ipynb #eff827ba
 @patch
 def forward(self: FourierChannelTokenizer, spend: torch.Tensor, creative: torch.Tensor | None = None) -> torch.Tensor:
     "Channel tokens after cross-channel attention: spend (B,T,K) -> (B,T,K,d_model)."
     return self.mix_channels(self.embed(spend, creative))
 
-# %% ../nbs/01_fourier_tokenizer.ipynb #55cdc2d7
+# %% ../nbs/01_fourier_tokenizer.ipynb #49eadcd9
 @patch
 def pool(self: FourierChannelTokenizer, tokens: torch.Tensor) -> torch.Tensor:
     "Attention pooling of the K tokens of each week with a learned query: (B,T,K,d) -> (B,T,d)."
