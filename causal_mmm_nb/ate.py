@@ -6,7 +6,7 @@
 __all__ = ['rollout_outcomes', 'rollout_week_by_week', 'frozen_tokens', 'LinearCarryoverModel', 'linear_carryover_ate',
            'ATEEstimator']
 
-# %% ../nbs/08_ate.ipynb #b13dc02f
+# %% ../nbs/08_ate.ipynb #4a70b355
 from contextlib import contextmanager
 import numpy as np
 import pandas as pd
@@ -17,7 +17,7 @@ from .data import MMMTensors, MMMPreprocessor
 from .streams import ModelOutput
 from .tokenizer import FourierChannelTokenizer
 
-# %% ../nbs/08_ate.ipynb #a6bf9fd7
+# %% ../nbs/08_ate.ipynb #4a02feab
 @torch.no_grad()
 def rollout_outcomes(model: nn.Module, spend, controls, start, static=None, creative=None,
                      tol: float = 1e-5, max_iter: int | None = None) -> tuple[torch.Tensor, int]:
@@ -30,7 +30,7 @@ def rollout_outcomes(model: nn.Module, spend, controls, start, static=None, crea
         if change <= tol: break                                                  # y is (nearly) its own fixed point
     return y, n
 
-# %% ../nbs/08_ate.ipynb #fd530538
+# %% ../nbs/08_ate.ipynb #16567c16
 @torch.no_grad()
 def rollout_week_by_week(model: nn.Module, spend, controls, start, static=None, creative=None) -> torch.Tensor:
     "Reference rollout: T forward passes, pass t fixes week t from the weeks before it: (B, T)."
@@ -39,7 +39,7 @@ def rollout_week_by_week(model: nn.Module, spend, controls, start, static=None, 
         y[:, t] = model(spend, controls, y, static, creative).y_hat[:, t]
     return y
 
-# %% ../nbs/08_ate.ipynb #6b37782c
+# %% ../nbs/08_ate.ipynb #9a12de83
 class _FrozenTokenizer(nn.Module):
     "Stands in for a FourierChannelTokenizer and returns tokens precomputed for one spend tensor."
     def __init__(self, inner, spend, creative):
@@ -52,7 +52,7 @@ class _FrozenTokenizer(nn.Module):
     def pool(self, tokens):
         return self.pooled if tokens is self.tokens else self.inner.pool(tokens)
 
-# %% ../nbs/08_ate.ipynb #5b23a11c
+# %% ../nbs/08_ate.ipynb #ee92932b
 @contextmanager
 def frozen_tokens(model: nn.Module, spend: torch.Tensor, creative=None):
     "Within the block, `model`'s tokenizer returns tokens computed once for `spend` (they depend on spend only)."
@@ -62,7 +62,7 @@ def frozen_tokens(model: nn.Module, spend: torch.Tensor, creative=None):
     try: yield
     finally: model.tokenizer = inner
 
-# %% ../nbs/08_ate.ipynb #01ee4bae
+# %% ../nbs/08_ate.ipynb #2db709b5
 class LinearCarryoverModel(nn.Module):
     "Reference world obeying the forward contract: y_t = c + rho*y_{t-1} + beta.a_t + gamma.x_t (standardised units)."
     def __init__(self, beta, rho: float = 0.0, gamma=None, intercept: float = 0.0):
@@ -76,7 +76,7 @@ class LinearCarryoverModel(nn.Module):
         if self.gamma.numel(): y = y + controls @ self.gamma
         return ModelOutput(y, torch.full_like(spend, 0.5), y.new_zeros(*y.shape, 1))
 
-# %% ../nbs/08_ate.ipynb #ef9e01b4
+# %% ../nbs/08_ate.ipynb #702642b9
 def linear_carryover_ate(model: LinearCarryoverModel, data: MMMTensors, preprocessor: MMMPreprocessor) -> pd.Series:
     "Exact zero-spend ATE per channel of a LinearCarryoverModel world, summed over all weeks and geos, original units."
     a = data.spend.double().numpy()                                              # (G, T, K)
@@ -86,11 +86,11 @@ def linear_carryover_ate(model: LinearCarryoverModel, data: MMMTensors, preproce
     sigma = preprocessor.inverse_target(np.ones((len(data.geos), 1)), data.geos)[:, 0] - preprocessor.inverse_target(np.zeros((len(data.geos), 1)), data.geos)[:, 0]
     return pd.Series((e.sum(1) * sigma[:, None]).sum(0), index=data.channels, name="ate")
 
-# %% ../nbs/08_ate.ipynb #acf0146d
+# %% ../nbs/08_ate.ipynb #cb0a00a7
 class ATEEstimator:
     "Counterfactual questions to a fitted model (use the EMA model), answered in original units."
     def __init__(self, model: nn.Module, data: MMMTensors, preprocessor: MMMPreprocessor, creative=None,
-                 rollout: bool = True, tol: float = 1e-5, max_iter: int | None = None, batch_size: int = 256):
+                 rollout: bool = True, tol: float = 1e-4, max_iter: int | None = None, batch_size: int = 256):
         self.model, self.data, self.preprocessor, self.creative = model.eval(), data, preprocessor, creative
         self.rollout, self.tol, self.max_iter, self.batch_size = rollout, tol, max_iter, batch_size
         self.channels, self.geos, self.dates = list(data.channels), list(data.geos), pd.DatetimeIndex(data.dates)
@@ -101,7 +101,7 @@ class ATEEstimator:
         G, T, K = self.data.spend.shape
         return f"ATEEstimator({K} channels, {G} geos x {T} weeks, {'rollout' if self.rollout else 'teacher forcing'})"
 
-# %% ../nbs/08_ate.ipynb #0261784e
+# %% ../nbs/08_ate.ipynb #bfe8ebbe
 def _device(model: nn.Module) -> torch.device:
     "Device of the model's first parameter or buffer (cpu when it has none)."
     t = next(iter(list(model.parameters()) + list(model.buffers())), None)
@@ -115,7 +115,7 @@ def _inputs(self: ATEEstimator, n: int) -> tuple:
     static = rep(d.static) if d.static is not None and d.static.shape[-1] else None
     return rep(d.controls), rep(d.target), static, None if self.creative is None else self.creative.to(dev)
 
-# %% ../nbs/08_ate.ipynb #e0a75d75
+# %% ../nbs/08_ate.ipynb #134be987
 @patch
 def _solve_batch(self: ATEEstimator, spend: torch.Tensor, start: torch.Tensor, rollout: bool) -> tuple:
     "Outcomes (B, T) for a batch of spend sequences (B, T, K) that covers whole scenarios."
@@ -126,7 +126,7 @@ def _solve_batch(self: ATEEstimator, spend: torch.Tensor, start: torch.Tensor, r
         if not rollout: return self.model(spend, controls, observed, static, creative).y_hat, 1
         return rollout_outcomes(self.model, spend, controls, start, static, creative, self.tol, self.max_iter)
 
-# %% ../nbs/08_ate.ipynb #556b38fd
+# %% ../nbs/08_ate.ipynb #c68414d8
 @patch
 def _solve(self: ATEEstimator, scenarios: torch.Tensor, start: torch.Tensor, rollout: bool) -> torch.Tensor:
     "Standardised outcomes (S, G, T) of spend scenarios (S, G, T, K); records the passes used in `iterations`."
@@ -140,7 +140,7 @@ def _solve(self: ATEEstimator, scenarios: torch.Tensor, start: torch.Tensor, rol
     self.iterations = passes
     return torch.cat(outs)
 
-# %% ../nbs/08_ate.ipynb #29a49d5c
+# %% ../nbs/08_ate.ipynb #ca5e90ed
 @patch
 def factual(self: ATEEstimator, rollout: bool | None = None) -> np.ndarray:
     "Outcome (G, T) in original units of the world with the actual spend (rolled out, or teacher-forced)."
@@ -150,7 +150,7 @@ def factual(self: ATEEstimator, rollout: bool | None = None) -> np.ndarray:
         self._factual[rollout] = (y, self.preprocessor.inverse_target(y, self.geos))
     return self._factual[rollout][1]
 
-# %% ../nbs/08_ate.ipynb #4e2d2549
+# %% ../nbs/08_ate.ipynb #dd946cac
 @patch
 def outcomes(self: ATEEstimator, scenarios: torch.Tensor, rollout: bool | None = None) -> np.ndarray:
     "Outcomes (S, G, T) in original units for normalised spend scenarios (S, G, T, K)."
@@ -164,7 +164,7 @@ def outcomes(self: ATEEstimator, scenarios: torch.Tensor, rollout: bool | None =
         out[todo] = np.stack([self.preprocessor.inverse_target(yi, self.geos) for yi in y])
     return out
 
-# %% ../nbs/08_ate.ipynb #ff9554e0
+# %% ../nbs/08_ate.ipynb #b01199ad
 @patch
 def window_mask(self: ATEEstimator, window=None) -> np.ndarray:
     "Boolean (T,) mask of the weeks in `window`: None, (start, end) dates inclusive, or 'START:END'."
@@ -185,7 +185,7 @@ def _channel(self: ATEEstimator, name: str) -> int:
     if name not in self.channels: raise ValueError(f"unknown channel {name!r}; channels are {self.channels}")
     return self.channels.index(name)
 
-# %% ../nbs/08_ate.ipynb #f1494a16
+# %% ../nbs/08_ate.ipynb #8ac33dbe
 @patch
 def _contribution_array(self: ATEEstimator, channels=None, rollout=None) -> tuple:
     "Channel indices and contributions (n, G, T) in original units: factual minus the channel-at-zero world."
@@ -194,7 +194,7 @@ def _contribution_array(self: ATEEstimator, channels=None, rollout=None) -> tupl
     for i, k in enumerate(idx): scen[i, ..., k] = 0.0
     return idx, self.factual(rollout)[None] - self.outcomes(scen, rollout)
 
-# %% ../nbs/08_ate.ipynb #0a24196e
+# %% ../nbs/08_ate.ipynb #cd8e83aa
 @patch
 def zero_spend(self: ATEEstimator, channels=None, window=None, rollout: bool | None = None) -> pd.DataFrame:
     "Zero-spend ATE per channel over `window` (all geos): channel, ate, share, spend, roi, in original units."
@@ -205,7 +205,7 @@ def zero_spend(self: ATEEstimator, channels=None, window=None, rollout: bool | N
     return pd.DataFrame(dict(channel=[self.channels[k] for k in idx], ate=ate, share=ate / ate.sum(), spend=spend,
                              roi=np.divide(ate, spend, out=np.full_like(ate, np.nan), where=spend > 0)))
 
-# %% ../nbs/08_ate.ipynb #8f39335f
+# %% ../nbs/08_ate.ipynb #2ad498c9
 @patch
 def contributions(self: ATEEstimator, window=None, rollout: bool | None = None) -> pd.DataFrame:
     "Per (week, geo) rows: actual, predicted, baseline and each channel's zero-spend contribution, original units."
@@ -219,7 +219,7 @@ def contributions(self: ATEEstimator, window=None, rollout: bool | None = None) 
     out = pd.DataFrame(frame)
     return out.assign(baseline=out.predicted - out[self.channels].sum(axis=1))
 
-# %% ../nbs/08_ate.ipynb #a530f442
+# %% ../nbs/08_ate.ipynb #5eff1da8
 @patch
 def shifted_spend(self: ATEEstimator, from_channel: str, to_channel: str, fraction: float, window=None) -> torch.Tensor:
     "Normalised spend (G, T, K) with `fraction` of `from_channel`'s spend in the window moved to `to_channel`."
@@ -233,7 +233,7 @@ def shifted_spend(self: ATEEstimator, from_channel: str, to_channel: str, fracti
     s[:, w, j] = s[:, w, j] + moved * (scale[:, i] / scale[:, j])[:, None]
     return s
 
-# %% ../nbs/08_ate.ipynb #2fc2701e
+# %% ../nbs/08_ate.ipynb #fd5bb2ea
 @patch
 def budget_shift(self: ATEEstimator, from_channel: str, to_channel: str, fraction: float, window=None,
                  rollout: bool | None = None) -> float:
@@ -242,13 +242,13 @@ def budget_shift(self: ATEEstimator, from_channel: str, to_channel: str, fractio
     y = self.outcomes(s[None], rollout)[0]
     return float((y - self.factual(rollout)).sum())
 
-# %% ../nbs/08_ate.ipynb #94410bf4
+# %% ../nbs/08_ate.ipynb #b8992d6a
 @patch
-def roi_curve(self: ATEEstimator, channel: str, multipliers=np.linspace(0, 2, 21), window=None,
+def roi_curve(self: ATEEstimator, channel: str, multipliers=None, window=None,
               rollout: bool | None = None) -> pd.DataFrame:
     "Outcome, increment over zero spend and ROI when `channel`'s spend is scaled by each multiplier."
     k, w = self._channel(channel), torch.as_tensor(self.window_mask(window))
-    ms = np.asarray(multipliers, dtype=float)
+    ms = np.linspace(0, 2, 21) if multipliers is None else np.asarray(multipliers, dtype=float)
     scen = self.data.spend[None].repeat(len(ms) + 1, 1, 1, 1)                  # last scenario: m = 0
     for i, m in enumerate(list(ms) + [0.0]):
         if m != 1.0: scen[i, :, w, k] = scen[i, :, w, k] * float(m)
@@ -258,7 +258,7 @@ def roi_curve(self: ATEEstimator, channel: str, multipliers=np.linspace(0, 2, 21
     return pd.DataFrame(dict(multiplier=ms, spend=spend, outcome=total[:-1], incremental=inc,
                              roi=np.divide(inc, spend, out=np.full_like(inc, np.nan), where=spend > 0)))
 
-# %% ../nbs/08_ate.ipynb #5c35af48
+# %% ../nbs/08_ate.ipynb #96d5adcf
 @patch
 def marginal_roi(self: ATEEstimator, eps: float = 0.01, rollout: bool | None = None) -> pd.DataFrame:
     "Finite-difference d outcome / d spend per channel at current spend: channel, spend, d_outcome, marginal_roi."
@@ -271,7 +271,7 @@ def marginal_roi(self: ATEEstimator, eps: float = 0.01, rollout: bool | None = N
     return pd.DataFrame(dict(channel=self.channels, spend=spend, d_outcome=d,
                              marginal_roi=np.divide(d, eps * spend, out=np.full_like(d, np.nan), where=spend > 0)))
 
-# %% ../nbs/08_ate.ipynb #404bca9b
+# %% ../nbs/08_ate.ipynb #6a3f79a2
 try:
     from causal_mmm_nb.core import CausalMMM
     @patch
