@@ -7,7 +7,7 @@ __all__ = ['alpha_schedule', 'model_inputs', 'week_masks', 'masked_mse', 'spend_
            'set_requires_grad', 'NonFiniteLossError', 'check_finite', 'clip_gradients', 'adversary_step',
            'confusion_loss', 'main_step', 'balanced_step', 'make_ema']
 
-# %% ../nbs/04_balancing.ipynb #02b904f4
+# %% ../nbs/04_balancing.ipynb #5976e26d
 import inspect
 import math
 import torch
@@ -15,13 +15,13 @@ import torch.nn as nn
 import torch.nn.functional as F
 from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
 
-# %% ../nbs/04_balancing.ipynb #3178e374
+# %% ../nbs/04_balancing.ipynb #129dacb8
 def alpha_schedule(progress: float, alpha: float) -> float:
     "Confusion weight α_p = α·(2/(1+exp(-10p)) - 1) at training progress p in [0, 1]."
     p = min(max(float(progress), 0.0), 1.0)
     return alpha * (2.0 / (1.0 + math.exp(-10.0 * p)) - 1.0)
 
-# %% ../nbs/04_balancing.ipynb #b055323b
+# %% ../nbs/04_balancing.ipynb #b6a50dc1
 def model_inputs(data, creative=None, spend=None) -> dict:
     "Keyword arguments of `CausalTransformer.forward` for `data` (an `MMMTensors`), optionally with other `spend`."
     static = data.static if data.static is not None and data.static.shape[-1] > 0 else None
@@ -33,14 +33,14 @@ def week_masks(n_weeks: int, n_train: int, device=None) -> tuple:
     train = torch.arange(n_weeks, device=device) < n_train
     return train, ~train
 
-# %% ../nbs/04_balancing.ipynb #e6d23204
+# %% ../nbs/04_balancing.ipynb #1c8556fa
 def masked_mse(pred: torch.Tensor, target, weeks: torch.Tensor) -> torch.Tensor:
     "Mean squared error of `pred` (G, T, ...) against `target` (tensor or number) over the weeks in `weeks` (T,)."
     p = pred[:, weeks]
     t = target[:, weeks] if torch.is_tensor(target) else torch.full_like(p, float(target))
     return F.mse_loss(p, t)
 
-# %% ../nbs/04_balancing.ipynb #1fc73257
+# %% ../nbs/04_balancing.ipynb #b73b1dba
 @torch.no_grad()
 def spend_r2(a_hat: torch.Tensor, spend: torch.Tensor, weeks: torch.Tensor) -> float:
     "Mean over channels of the R² of `a_hat` for `spend` (G, T, K) on the weeks in `weeks`."
@@ -50,7 +50,7 @@ def spend_r2(a_hat: torch.Tensor, spend: torch.Tensor, weeks: torch.Tensor) -> f
     ok = sst > 1e-12
     return float((1 - sse[ok] / sst[ok]).mean()) if ok.any() else float("nan")
 
-# %% ../nbs/04_balancing.ipynb #84c0f831
+# %% ../nbs/04_balancing.ipynb #fb198c4a
 def adversary_head(model: nn.Module) -> nn.Module:
     "The submodule G_A of `model` whose parameters are exactly `model.adversary_parameters()`."
     want = {id(p) for p in model.adversary_parameters()}
@@ -67,7 +67,7 @@ def set_requires_grad(params, flag: bool):
     "Switch `requires_grad` of every parameter in `params` to `flag`."
     for p in params: p.requires_grad_(flag)
 
-# %% ../nbs/04_balancing.ipynb #24a509c9
+# %% ../nbs/04_balancing.ipynb #b0db1003
 class NonFiniteLossError(FloatingPointError):
     "A loss or gradient became NaN or infinite; raised before any weight is changed."
 
@@ -79,7 +79,7 @@ def check_finite(losses: dict, where: str = ""):
         raise NonFiniteLossError(f"non-finite loss at {where or 'this step'}: {shown}. No weights were updated; "
                                  "check the data for NaN/inf or extreme values, or lower cfg.lr.")
 
-# %% ../nbs/04_balancing.ipynb #f883aed6
+# %% ../nbs/04_balancing.ipynb #096d3539
 def clip_gradients(params, max_norm, where: str = ""):
     "Clip the gradient norm of `params` to `max_norm` (None: no clipping); raise if a gradient is not finite."
     params = [p for p in params if p.grad is not None]
@@ -88,7 +88,7 @@ def clip_gradients(params, max_norm, where: str = ""):
         raise NonFiniteLossError(f"non-finite gradient norm at {where or 'this step'} ({float(norm)}); no weights were updated.")
     return float(norm)
 
-# %% ../nbs/04_balancing.ipynb #229037ca
+# %% ../nbs/04_balancing.ipynb #a9dd1325
 def adversary_step(head: nn.Module, phi: torch.Tensor, spend: torch.Tensor, weeks: torch.Tensor,
                    optimizer: torch.optim.Optimizer, grad_clip=None, where: str = "") -> dict:
     "Step (1): update G_A alone to predict normalised `spend` (G, T, K) from the detached `phi` (G, T, d_phi)."
@@ -101,12 +101,12 @@ def adversary_step(head: nn.Module, phi: torch.Tensor, spend: torch.Tensor, week
     optimizer.step()
     return dict(loss_adv=loss.item(), adv_r2=spend_r2(a_hat, spend, weeks))
 
-# %% ../nbs/04_balancing.ipynb #ee29921e
+# %% ../nbs/04_balancing.ipynb #9cc44a0f
 def confusion_loss(head: nn.Module, phi: torch.Tensor, weeks: torch.Tensor, n_channels: int) -> torch.Tensor:
     "L_conf: mean squared distance of G_A(phi) from 0.5, the answer of a head that knows nothing about spend."
     return masked_mse(apply_head(head, phi, n_channels), 0.5, weeks)
 
-# %% ../nbs/04_balancing.ipynb #a3a9ce6f
+# %% ../nbs/04_balancing.ipynb #a60afe09
 def main_step(model: nn.Module, head: nn.Module, out, target: torch.Tensor, weeks: torch.Tensor,
               optimizer: torch.optim.Optimizer, alpha_p: float, grad_clip=None, extra_losses=None, where: str = "") -> dict:
     "Step (2): update encoder + G_Y on L_GY + alpha_p * L_conf (+ `extra_losses`) with G_A frozen."
@@ -125,7 +125,7 @@ def main_step(model: nn.Module, head: nn.Module, out, target: torch.Tensor, week
         set_requires_grad(head.parameters(), True)
     return {k: v.item() for k, v in losses.items()} | dict(loss_total=total.item())
 
-# %% ../nbs/04_balancing.ipynb #2fcde0a2
+# %% ../nbs/04_balancing.ipynb #ee86d03f
 def balanced_step(model: nn.Module, data, weeks: torch.Tensor, main_opt, adv_opt, alpha_p: float,
                   grad_clip=None, creative=None, extra_loss_fn=None, where: str = "") -> dict:
     "One training step on `data`: a forward pass, step (1) on G_A, then step (2) on encoder + G_Y."
@@ -136,7 +136,7 @@ def balanced_step(model: nn.Module, data, weeks: torch.Tensor, main_opt, adv_opt
     stats |= main_step(model, head, out, data.target, weeks, main_opt, alpha_p, grad_clip, extra, where)
     return stats
 
-# %% ../nbs/04_balancing.ipynb #3d716b41
+# %% ../nbs/04_balancing.ipynb #d5f7d999
 def make_ema(model: nn.Module, decay: float = 0.99) -> AveragedModel:
     "An exponential moving average of `model`'s weights and buffers: theta_ema <- decay*theta_ema + (1-decay)*theta."
     return AveragedModel(model, multi_avg_fn=get_ema_multi_avg_fn(decay), use_buffers=True)

@@ -1,0 +1,56 @@
+"""Benchmark CausalMMM.fit: wall time, peak memory, holdout R² and MAPE on the final 13 weeks.
+
+usage: python tools/bench_fit.py [--preset wide_20_channels geo_panel] [--threads 2] [--epochs N] [--patience N] [--small]
+
+Fits with MMMConfig() defaults (or overrides) on simulated presets and prints one line per preset.
+Predictions are the EMA model's one-week-ahead (teacher-forced) outcomes in original units.
+Targets (2 CPU threads): wide_20_channels < 60 s, geo_panel < 120 s, peak memory < 2 GB.
+"""
+import argparse, resource, time
+import numpy as np
+import torch
+
+
+def holdout_metrics(df, pred, date_col, target_col, train_end):
+    "R² and MAPE of `pred` on the rows after `train_end`."
+    hold = df[date_col] > train_end
+    y, p = df.loc[hold, target_col].to_numpy(), pred[hold].to_numpy()
+    r2 = 1 - ((y - p) ** 2).sum() / ((y - y.mean()) ** 2).sum()
+    return float(r2), float(np.mean(np.abs(y - p) / np.abs(y)))
+
+
+def bench(preset, cfg_kw, small, seed=0):
+    "Fit one preset; return a dict of timings and metrics."
+    from causal_mmm_nb.data import simulate_mmm
+    from causal_mmm_nb.streams import MMMConfig
+    from causal_mmm_nb.core import CausalMMM
+    df, truth = simulate_mmm(preset, seed=seed)
+    roles = truth.column_roles()
+    cfg = MMMConfig.small(**cfg_kw) if small else MMMConfig(**cfg_kw)
+    t0 = time.perf_counter()
+    mmm = CausalMMM(cfg).fit(df, **roles, progress=False)
+    secs = time.perf_counter() - t0
+    r2, mape = holdout_metrics(df, mmm.predict(df), roles["date_col"], roles["target_col"], mmm.preprocessor.train_end)
+    h = mmm.history
+    return dict(preset=preset, seconds=secs, epochs=len(h), best_epoch=mmm.best_epoch, s_per_epoch=secs / len(h),
+                holdout_r2=r2, holdout_mape=mape, peak_rss_gb=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e6)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--preset", nargs="+", default=["wide_20_channels", "geo_panel"])
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--epochs", type=int); ap.add_argument("--patience", type=int)
+    ap.add_argument("--sign-weight", type=float, help="cfg.sign_weight (0 switches the default sign prior off)")
+    ap.add_argument("--small", action="store_true", help="use MMMConfig.small() instead of MMMConfig()")
+    a = ap.parse_args()
+    torch.set_num_threads(a.threads)
+    kw = {k: v for k, v in dict(epochs=a.epochs, patience=a.patience, sign_weight=a.sign_weight).items() if v is not None}
+    for p in a.preset:
+        r = bench(p, kw, a.small)
+        print(f"{r['preset']:>18}: {r['seconds']:6.1f} s ({r['epochs']} epochs, best {r['best_epoch']}, {r['s_per_epoch']:.2f} s/epoch)  "
+              f"holdout R² {r['holdout_r2']:.3f}  MAPE {r['holdout_mape']:.2%}  peak RSS {r['peak_rss_gb']:.2f} GB", flush=True)
+
+
+if __name__ == "__main__":
+    main()
