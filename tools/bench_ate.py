@@ -5,7 +5,7 @@ usage: python tools/bench_ate.py [--train-epochs N] [--no-demo]
 Models use the default MMMConfig (about 2 M parameters). By default they are untrained (seeded
 random weights: the cost of a rollout does not depend on what the weights learned, only the number
 of Jacobi passes does, and that is printed); --train-epochs N trains each briefly first.
-At the end the `causal-mmm demo` attribution (small config, fitted) is printed against the truth.
+One untimed forward pass warms each model up first. At the end the `causal-mmm demo` attribution (small config, fitted) is printed against the truth.
 """
 import argparse, time
 import torch
@@ -37,6 +37,7 @@ def bench(preset: str, target_s: float, epochs: int, curve: bool = False):
     G, T, K = data.spend.shape
     state = "untrained" if not epochs else f"trained {epochs} epochs"
     print(f"\n{preset}: {G} geos x {T} weeks x {K} channels, default MMMConfig ({count_parameters(m):,} parameters, {state})")
+    with torch.no_grad(): m(data.spend, data.controls, data.target, data.static if data.static.shape[-1] else None)  # warm-up, not timed
     est = ATEEstimator(m, data, pre)
     _, s = timed(est.zero_spend)
     print(f"  zero-spend ATE, all {K} channels (factual + {K} worlds, rollout): {s:.2f} s, {est.iterations} Jacobi passes "
