@@ -6,9 +6,9 @@
 __all__ = ['ChannelPriors', 'make_priors', 'eval_mode', 'spend_gradient', 'sign_loss', 'sign_penalty', 'zero_spend_ate',
            'roi_loss', 'outcome_scale', 'spend_totals', 'PriorLoss']
 
-# %% ../nbs/05_priors.ipynb #8d9f29e9
+# %% ../nbs/05_priors.ipynb #d6817ca7
 import math
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 import numpy as np
 import pandas as pd
@@ -52,7 +52,7 @@ def make_priors(channels, roi_priors: dict = None, signs: dict = None, default_s
         mu[list(channels).index(c)], sigma[list(channels).index(c)] = float(m), float(sd)
     return ChannelPriors(list(channels), s, mu, sigma)
 
-# %% ../nbs/05_priors.ipynb #2a074335
+# %% ../nbs/05_priors.ipynb #a7268203
 @contextmanager
 def eval_mode(model: nn.Module):
     "Run a block with `model` in eval mode (no dropout), restoring its training flag afterwards."
@@ -64,7 +64,7 @@ def eval_mode(model: nn.Module):
 def spend_gradient(model: nn.Module, data, weeks: torch.Tensor, creative=None, create_graph: bool = True) -> torch.Tensor:
     "Mean over geos and `weeks` of d(sum of y_hat over `weeks`)/d a_{g,t,k}: (K,), differentiable."
     spend = data.spend.detach().clone().requires_grad_(True)                # (G, T, K)
-    with sdpa_kernel(SDPBackend.MATH):                                       # twice-differentiable attention
+    with (sdpa_kernel(SDPBackend.MATH) if create_graph else nullcontext()):  # math: twice-differentiable attention
         out = model(**model_inputs(data, creative, spend=spend))
     grad, = torch.autograd.grad(out.y_hat[:, weeks].sum(), spend, create_graph=create_graph)
     return grad[:, weeks].mean((0, 1))                                      # (K,)
