@@ -12,6 +12,7 @@ from pathlib import Path
 
 import nbformat
 from nbconvert import HTMLExporter
+from nbconvert.preprocessors import TagRemovePreprocessor
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -32,11 +33,32 @@ def pages(proc):
     return [p for p in nbs if not p.stem.startswith('_')]
 
 def title_of(nb, default):
-    "The notebook's title: its first markdown heading."
+    "The notebook's title: the front matter's, else its first markdown heading."
+    for c in nb.cells:
+        m = re.search(r"^title:\s*'?(.*?)'?\s*$", c.source, re.M) if c.cell_type == 'raw' else None
+        if m: return m.group(1)
     for c in nb.cells:
         m = re.search(r'^#\s+(.+)$', c.source, re.M) if c.cell_type == 'markdown' else None
         if m: return m.group(1).strip()
     return default
+
+_QUARTO_ATTRS = re.compile(r'\{target="_blank"[^}]*\}')
+
+def for_html(nb):
+    "What Quarto would hide: the front-matter raw cell, the source of `echo: false` cells, Quarto-only attributes."
+    front = next((c.source for c in nb.cells if c.cell_type == 'raw'), '')
+    meta = dict(re.findall(r"^(title|description):\s*'?(.*?)'?\s*$", front, re.M))
+    nb.cells = [c for c in nb.cells if c.cell_type != 'raw']
+    if 'title' in meta:
+        head = f"# {meta['title']}" + (f"\n\n*{meta['description']}*" if meta.get('description') else '')
+        nb.cells.insert(0, nbformat.v4.new_markdown_cell(head))
+    for c in nb.cells:
+        if c.cell_type != 'code': continue
+        if re.search(r'^#\|\s*echo:\s*false', c.source, re.M): c.metadata.setdefault('tags', []).append('remove_input')
+        for o in c.get('outputs', []):
+            md = o.get('data', {}).get('text/markdown')
+            if md: o['data']['text/markdown'] = _QUARTO_ATTRS.sub('', md)
+    return nb
 
 def _nav(entries, current):
     items = ''.join(f'<li{" class=current" if stem == current else ""}><a href="{stem}.html">{html.escape(t)}</a></li>'
@@ -52,10 +74,11 @@ def render(out=ROOT/'_preview', n_workers=0):
     out = Path(out); out.mkdir(parents=True, exist_ok=True)
     nbs = [(p, nbformat.read(p, as_version=4)) for p in pages(proc)]
     entries = [(p.stem, title_of(nb, p.stem)) for p, nb in nbs]
-    exporter = HTMLExporter(template_name='lab')
+    exporter = HTMLExporter(template_name='lab', exclude_input_prompt=True, exclude_output_prompt=True)
+    exporter.register_preprocessor(TagRemovePreprocessor(remove_input_tags={'remove_input'}), enabled=True)
     written = {}
     for (p, nb), (stem, _) in zip(nbs, entries):
-        body, _ = exporter.from_notebook_node(nb)
+        body, _ = exporter.from_notebook_node(for_html(nb))
         body = body.replace('<body', STYLE + '<body', 1)
         body = re.sub(r'(<body[^>]*>)', lambda m: m.group(1) + _nav(entries, stem) + '<div id="page">', body, count=1)
         body = body.replace('</body>', '</div></body>', 1)

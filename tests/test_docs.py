@@ -1,0 +1,73 @@
+"The docs preview (tools/preview.py) opened in headless Chromium: every chapter loads, shows its figures and its API docs."
+import inspect, json, os, re, shutil, subprocess, sys
+from pathlib import Path
+
+import nbformat
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT/'tools'))
+import preview  # noqa: E402
+
+BROWSER = shutil.which('chromium') or shutil.which('chromium-browser') or shutil.which('google-chrome')
+FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+         '--disable-background-networking', '--disable-component-update', '--disable-sync']
+
+
+@pytest.fixture(scope='module')
+def site():
+    return preview.render(ROOT/'_preview', n_workers=2)
+
+
+def browser(*args, tmp):
+    if BROWSER is None:
+        if os.environ.get('CI'): pytest.fail('Chromium is missing: .ci/run installs the Debian packages chromium and chromium-driver')
+        pytest.skip('no Chromium here (apt-get install chromium chromium-driver)')
+    res = subprocess.run([BROWSER, *FLAGS, f'--user-data-dir={tmp}', *args], capture_output=True, text=True, timeout=120)
+    assert res.returncode == 0, res.stderr[-2000:]
+    return res.stdout
+
+
+def exported_names():
+    "{notebook stem: public names it exports}, from the package's __all__ lists."
+    import importlib
+    out = {}
+    for nb in sorted((ROOT/'nbs').glob('[0-9]*.ipynb')):
+        m = re.search(r'^#\|\s*default_exp\s+(\S+)', nbformat.read(nb, as_version=4).cells[0].source + '\n' +
+                      '\n'.join(c.source for c in nbformat.read(nb, as_version=4).cells), re.M)
+        if not m: continue
+        mod = importlib.import_module(f'causal_mmm_nb.{m.group(1)}')
+        # nbdev documents exported functions and classes (constants get no show_doc)
+        out[nb.stem] = [n for n in getattr(mod, '__all__', []) if inspect.isclass(getattr(mod, n)) or inspect.isfunction(getattr(mod, n))]
+    return out
+
+
+def n_figures(stem):
+    nb = nbformat.read(ROOT/'nbs'/f'{stem}.ipynb', as_version=4)
+    return sum('image/png' in o.get('data', {}) for c in nb.cells if c.cell_type == 'code' for o in c.get('outputs', []))
+
+
+def test_every_notebook_has_a_page(site):
+    stems = {p.stem for p in (ROOT/'nbs').glob('*.ipynb') if not p.stem.startswith('_')}
+    assert stems <= set(site), f'pages missing from the preview: {sorted(stems - set(site))}'
+
+
+def test_pages_load_with_figures_and_api_docs(site, tmp_path):
+    names = exported_names()
+    for stem, path in site.items():
+        dom = browser('--dump-dom', path.as_uri(), tmp=tmp_path)
+        assert '<nav id="sidebar">' in dom and 'Traceback' not in dom.split('<div id="page">', 1)[-1][:2000], stem
+        figs = len(re.findall(r'<img[^>]+src="data:image/png', dom))
+        want = n_figures(stem)
+        assert figs >= want, f'{stem}: {figs} figures shown, the notebook saves {want}'
+        for name in names.get(stem, []):
+            assert re.search(rf'<h[2-4][^>]*>[^<]*{re.escape(name)}', dom), f'{stem}: no API docs for {name}'
+
+
+def test_screenshots(site, tmp_path):
+    out = ROOT/'build'/'screenshots'; out.mkdir(parents=True, exist_ok=True)
+    chapter = next(s for s in site if s != 'index')
+    for stem in ('index', chapter):
+        shot = out/f'{stem}.png'
+        browser(f'--screenshot={shot}', '--window-size=1280,1600', site[stem].as_uri(), tmp=tmp_path)
+        assert shot.exists() and shot.stat().st_size > 10_000, shot
