@@ -38,7 +38,8 @@ def exported_names():
         if not m: continue
         mod = importlib.import_module(f'causal_mmm_nb.{m.group(1)}')
         # nbdev documents exported functions and classes (constants get no show_doc)
-        out[nb.stem] = [n for n in getattr(mod, '__all__', []) if inspect.isclass(getattr(mod, n)) or inspect.isfunction(getattr(mod, n))]
+        out[nb.stem] = [n for n in getattr(mod, '__all__', []) if (inspect.isclass(getattr(mod, n)) or inspect.isfunction(getattr(mod, n)))
+                        and getattr(mod, n).__module__ == mod.__name__]   # defined here, not re-exported
     return out
 
 
