@@ -4,7 +4,7 @@
 
 # %% auto #0
 __all__ = ['ChannelPriors', 'make_priors', 'eval_mode', 'spend_gradient', 'sign_loss', 'sign_penalty', 'zero_spend_ate',
-           'roi_loss', 'outcome_scale', 'spend_totals', 'PriorLoss']
+           'roi_loss', 'outcome_scale', 'spend_totals', 'geo_subset', 'PriorLoss']
 
 # %% ../nbs/05_priors.ipynb #d6817ca7
 import math
@@ -123,13 +123,22 @@ def spend_totals(preprocessor, data, weeks: torch.Tensor) -> torch.Tensor:
     raw = np.asarray(preprocessor.spend_from_unit(data.spend.detach().cpu().numpy()))   # (G, T, K)
     return torch.as_tensor(raw[:, weeks.cpu().numpy()].sum((0, 1)), dtype=torch.float32)
 
-# %% ../nbs/05_priors.ipynb #8121b597
+# %% ../nbs/05_priors.ipynb #22d9d6a1
+def geo_subset(data, idx):
+    "The `MMMTensors` of the geos at positions `idx` (list or 1-D tensor), with the same weeks, channels and n_train."
+    idx = torch.as_tensor(idx, dtype=torch.long, device=data.spend.device)
+    rows = {n: getattr(data, n)[idx] for n in ("spend", "controls", "target", "static") if getattr(data, n) is not None}
+    return type(data)(**{**data.__dict__, **rows, "geos": [data.geos[i] for i in idx.tolist()]})
+
+# %% ../nbs/05_priors.ipynb #2f6bd7ad
 class PriorLoss:
     "Weighted MAP prior terms of a model on fixed `data`: sign_weight * sum_k L_sign_k and roi_weight * sum_k L_roi_k."
     def __init__(self, priors: ChannelPriors, data, weeks: torch.Tensor, preprocessor=None, creative=None,
-                 sign_weight: float = 1.0, roi_weight: float = 1.0, sign_method: str = "finite_difference"):
+                 sign_weight: float = 1.0, roi_weight: float = 1.0, sign_method: str = "finite_difference",
+                 n_geos: int = 0, seed: int = 0):
         self.priors, self.data, self.weeks, self.creative, self.sign_method = priors, data, weeks, creative, sign_method
         self.sign_weight, self.roi_weight = sign_weight, roi_weight
+        self.n_geos, self.generator = n_geos, torch.Generator().manual_seed(seed)   # geos per sign-prior call (0: all)
         self.roi_idx = priors.roi_channels
         if self.roi_idx: self._init_roi(preprocessor)
 
@@ -141,9 +150,10 @@ class PriorLoss:
         zero = [self.priors.channels[k] for k, s in zip(self.roi_idx, self.spend) if s <= 0]
         if zero: raise ValueError(f"ROI prior on channel(s) {zero} with no spend in the training weeks: ROI is undefined")
 
-# %% ../nbs/05_priors.ipynb #a6373806
+# %% ../nbs/05_priors.ipynb #2b84da6c
 from fastcore.basics import patch
 
+# %% ../nbs/05_priors.ipynb #1a3db44d
 @patch
 def roi(self: PriorLoss, model: nn.Module) -> torch.Tensor:
     "Differentiable teacher-forced ROI (original units, training weeks) of the channels with an ROI prior: (n,)."
@@ -151,12 +161,19 @@ def roi(self: PriorLoss, model: nn.Module) -> torch.Tensor:
     return ate / self.spend.to(ate)
 
 @patch
+def sign_data(self: PriorLoss):
+    "The geos the sign prior uses at this call: all of `self.data`, or `n_geos` of them drawn with `self.generator`."
+    G = self.data.spend.shape[0]
+    if not self.n_geos or self.n_geos >= G: return self.data
+    return geo_subset(self.data, torch.randperm(G, generator=self.generator)[:self.n_geos].sort().values)
+
+@patch
 def __call__(self: PriorLoss, model: nn.Module) -> dict:
     "The weighted prior losses {'loss_sign': ..., 'loss_roi': ...} of `model` (only the terms that apply)."
     out, p = {}, self.priors
     with eval_mode(model):
         if self.sign_weight > 0 and bool((p.signs != 0).any()):
-            out["loss_sign"] = self.sign_weight * sign_penalty(model, self.data, self.weeks, p.signs, self.creative, self.sign_method)
+            out["loss_sign"] = self.sign_weight * sign_penalty(model, self.sign_data(), self.weeks, p.signs, self.creative, self.sign_method)
         if self.roi_weight > 0 and self.roi_idx:
             idx = self.roi_idx
             out["loss_roi"] = self.roi_weight * roi_loss(self.roi(model), p.roi_mu[idx], p.roi_sigma[idx])

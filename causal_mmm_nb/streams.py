@@ -6,7 +6,7 @@
 __all__ = ['STREAMS', 'MMMConfig', 'feed_forward', 'StreamLayer', 'ThreeStreamEncoder', 'OutcomeHead', 'SpendHead', 'ModelOutput',
            'CausalTransformer', 'count_parameters']
 
-# %% ../nbs/03_streams.ipynb #7753a3f0
+# %% ../nbs/03_streams.ipynb #521c50a4
 import math
 from dataclasses import dataclass, fields, asdict
 from typing import NamedTuple
@@ -17,7 +17,7 @@ from fastcore.basics import patch
 from .tokenizer import FourierChannelTokenizer, channel_code
 from .attention import RelativePositionBias, MultiHeadAttention, causal_mask, additive_mask
 
-# %% ../nbs/03_streams.ipynb #ee43f6a1
+# %% ../nbs/03_streams.ipynb #99b70c2a
 @dataclass
 class MMMConfig:
     "Every hyperparameter of the Causal Transformer MMM; defaults sized for 20 channels x 156 weeks (about 2.1 M parameters)."
@@ -36,21 +36,24 @@ class MMMConfig:
     lr: float = 1e-3            # learning rate of encoder and outcome head (AdamW)
     weight_decay: float = 1e-4  # AdamW weight decay
     grad_clip: float = 1.0      # max global gradient norm
-    patience: int = 30          # early stopping: epochs without holdout improvement before stopping
+    patience: int = 30          # early stopping: epochs without holdout improvement (a panel epoch of n geo batches counts n)
     holdout_weeks: int = 13     # final weeks held out for early stopping
     alpha: float = 0.01         # max weight of the confusion loss; 0 disables balancing
     adversary_lr: float = 1e-3  # learning rate of the adversarial spend head G_A
     ema_decay: float = 0.99     # decay of the exponential moving average of the weights used for inference
     sign_weight: float = 1.0    # weight of the sign prior loss
     roi_weight: float = 1.0     # weight of the Gaussian ROI prior loss
+    prior_geos: int = 1         # geos drawn at random (seeded) per step for the sign prior; 0 = every geo (exact, slow)
+    geo_batch_size: int = 4     # geos per training step on a panel (an epoch passes over all); 0 = all geos in one step
     device: str = "cpu"         # torch device for training and inference ("cpu", "cuda", "cuda:1", "mps")
 
     def __post_init__(self): self.validate()
 
-# %% ../nbs/03_streams.ipynb #692a12db
+# %% ../nbs/03_streams.ipynb #c7436cfb
 _POSITIVE_INTS = ("d_model", "n_heads", "n_layers", "d_ff", "n_freqs", "d_phi", "epochs", "patience")
 _POSITIVE_FLOATS = ("lr", "adversary_lr", "grad_clip")
 _NON_NEGATIVE = ("weight_decay", "alpha", "sign_weight", "roi_weight", "holdout_weeks")
+_COUNTS = ("prior_geos", "geo_batch_size")   # integers >= 0, where 0 means "all geos"
 
 @patch
 def validate(self: MMMConfig) -> MMMConfig:
@@ -63,9 +66,13 @@ def validate(self: MMMConfig) -> MMMConfig:
         if not getattr(self, name) > 0: raise ValueError(f"MMMConfig.{name} must be > 0, got {getattr(self, name)!r}")
     for name in _NON_NEGATIVE:
         if not getattr(self, name) >= 0: raise ValueError(f"MMMConfig.{name} must be >= 0, got {getattr(self, name)!r}")
+    for name in _COUNTS:
+        v = getattr(self, name)
+        if not isinstance(v, int) or isinstance(v, bool) or v < 0:
+            raise ValueError(f"MMMConfig.{name} must be an integer >= 0 (0 = all geos), got {v!r}")
     return self._validate_structure()
 
-# %% ../nbs/03_streams.ipynb #b2d68afe
+# %% ../nbs/03_streams.ipynb #e22889a8
 @patch
 def _validate_structure(self: MMMConfig) -> MMMConfig:
     "Checks that relate fields to each other or to a range."
@@ -81,13 +88,13 @@ def _validate_structure(self: MMMConfig) -> MMMConfig:
         raise ValueError(f"MMMConfig.device {self.device!r} is not a torch device ({e}); use 'cpu' or 'cuda'") from None
     return self
 
-# %% ../nbs/03_streams.ipynb #0c906bde
+# %% ../nbs/03_streams.ipynb #16c9226d
 @patch(cls_method=True)
 def small(cls: MMMConfig, **kw) -> MMMConfig:
     "Preset for one national series (~150 weeks): far fewer parameters; keyword arguments override any field."
     return cls(**{**dict(d_model=32, n_heads=4, n_layers=1, d_ff=64, d_phi=16, dropout=0.2), **kw})
 
-# %% ../nbs/03_streams.ipynb #0c8c4549
+# %% ../nbs/03_streams.ipynb #2dc8c328
 def feed_forward(d_model: int, d_ff: int, dropout: float) -> nn.Sequential:
     "Position-wise feed-forward block d_model -> d_ff -> d_model."
     return nn.Sequential(nn.Linear(d_model, d_ff), nn.GELU(), nn.Dropout(dropout), nn.Linear(d_ff, d_model))
@@ -104,7 +111,7 @@ class StreamLayer(nn.Module):
         self.ff_norm, self.ff = nn.LayerNorm(d_model), feed_forward(d_model, d_ff, dropout)
         self.drop = nn.Dropout(dropout)
 
-# %% ../nbs/03_streams.ipynb #64b0458d
+# %% ../nbs/03_streams.ipynb #06ba6dcb
 @patch
 def forward(self: StreamLayer, h, others, bias=None, static=None, mask=None):
     "h (B,T,d), others: two (B,T,d) streams, bias (H,T,T), static (B,S) -> updated h (B,T,d)."
@@ -116,7 +123,7 @@ def forward(self: StreamLayer, h, others, bias=None, static=None, mask=None):
     if self.static is not None: h = h + self.static(static).unsqueeze(1)                # (B, 1, d) every week
     return h + self.drop(self.ff(self.ff_norm(h)))                                       # (B, T, d_model)
 
-# %% ../nbs/03_streams.ipynb #786ce704
+# %% ../nbs/03_streams.ipynb #ffa40045
 STREAMS = ("A", "X", "Y")
 
 class ThreeStreamEncoder(nn.Module):
@@ -138,7 +145,7 @@ class ThreeStreamEncoder(nn.Module):
             h = {s: layer[s](h[s], [h[o] for o in STREAMS if o != s], bias, static) for s in STREAMS}
         return tuple(self.norms[s](h[s]) for s in STREAMS)
 
-# %% ../nbs/03_streams.ipynb #3b343ddc
+# %% ../nbs/03_streams.ipynb #39985a5e
 class OutcomeHead(nn.Module):
     "G_Y: outcome of week t from Phi_t and the pooled tokens of week t's spend."
     def __init__(self, d_phi: int, d_model: int, dropout: float = 0.0):
@@ -160,14 +167,14 @@ class SpendHead(nn.Module):
         hidden = F.elu(self.state(phi).unsqueeze(-2) + ident)                              # (B, T, K, d_phi)
         return torch.sigmoid(self.out(hidden).squeeze(-1))                                 # (B, T, K)
 
-# %% ../nbs/03_streams.ipynb #bd7b1413
+# %% ../nbs/03_streams.ipynb #345cd91d
 class ModelOutput(NamedTuple):
     "Outputs of CausalTransformer: y_hat (B,T), a_hat (B,T,K) in (0,1), phi (B,T,d_phi)."
     y_hat: torch.Tensor
     a_hat: torch.Tensor
     phi: torch.Tensor
 
-# %% ../nbs/03_streams.ipynb #f5b0e486
+# %% ../nbs/03_streams.ipynb #76d66daa
 class CausalTransformer(nn.Module):
     "Three-stream Causal Transformer for MMM: y_hat_t = G_Y(Phi_t, a_t), a_hat_t = G_A(Phi_t)."
     def __init__(self, cfg: MMMConfig, n_channels: int, n_controls: int, n_static: int = 0, creative_dim: int | None = None):
@@ -186,7 +193,7 @@ class CausalTransformer(nn.Module):
         self.phi = nn.Linear(d, cfg.d_phi)
         self.outcome_head, self.spend_head = OutcomeHead(cfg.d_phi, d, cfg.dropout), SpendHead(cfg.d_phi)
 
-# %% ../nbs/03_streams.ipynb #050044b9
+# %% ../nbs/03_streams.ipynb #e2610d32
 @patch
 def stream_inputs(self: CausalTransformer, pooled, controls, target):
     "Shifted stream inputs (B,T,d): A from pooled spend tokens of t-1, X from controls of t, Y from target of t-1."
@@ -196,7 +203,7 @@ def stream_inputs(self: CausalTransformer, pooled, controls, target):
     x_in = self.x_in(controls) if self.x_in is not None else self.x_const.expand(B, T, d)     # controls of weeks <= t
     return a_in, x_in, y_in
 
-# %% ../nbs/03_streams.ipynb #a912bafb
+# %% ../nbs/03_streams.ipynb #2965e2c5
 @patch
 def forward(self: CausalTransformer, spend, controls, target, static=None, creative=None) -> ModelOutput:
     "spend (B,T,K), controls (B,T,C), target (B,T), static (B,S), creative (K,E) -> ModelOutput."
@@ -207,7 +214,7 @@ def forward(self: CausalTransformer, spend, controls, target, static=None, creat
     phi = F.elu(self.phi((A + X + Y) / 3))                                 # (B, T, d_phi)
     return ModelOutput(self.outcome_head(phi, pooled), self.spend_head(phi, spend.shape[-1]), phi)
 
-# %% ../nbs/03_streams.ipynb #a454b223
+# %% ../nbs/03_streams.ipynb #12232481
 @patch
 def _check_inputs(self: CausalTransformer, spend, controls, target, static):
     "Validate shapes; return controls and static normalised (None allowed when the model has none)."
@@ -222,7 +229,7 @@ def _check_inputs(self: CausalTransformer, spend, controls, target, static):
         raise ValueError(f"static must be (batch={B}, n_static={self.n_static}), got {None if static is None else tuple(static.shape)}")
     return controls, (static if self.n_static else None)
 
-# %% ../nbs/03_streams.ipynb #de187d25
+# %% ../nbs/03_streams.ipynb #e17cf5c2
 @patch
 def adversary_parameters(self: CausalTransformer):
     "Parameters of the adversarial spend head G_A."
