@@ -6,12 +6,13 @@
 __all__ = ['cmd_tour', 'make_config', 'save_plots', 'write_outputs', 'attribution_vs_truth', 'cmd_demo', 'read_frame', 'cmd_fit',
            'load_model', 'cmd_attribute', 'cmd_shift', 'build_parser', 'main']
 
-# %% ../nbs/10_cli.ipynb #5dace9d8
+# %% ../nbs/10_cli.ipynb #f48a6d3d
 import argparse, sys, time
 from pathlib import Path
 import numpy as np
 import pandas as pd
 from .data import simulate_mmm, PRESETS, MMMDataError
+from .benchmark import ate_error
 
 # %% ../nbs/10_cli.ipynb #cf107efb
 def cmd_tour(args) -> int:
@@ -72,13 +73,13 @@ def _table(df: pd.DataFrame) -> str:
     "A frame as aligned text with thousands separators."
     return df.to_string(index=False, float_format=lambda v: f"{v:,.3f}" if abs(v) < 100 else f"{v:,.0f}")
 
-# %% ../nbs/10_cli.ipynb #8e0e7e1d
+# %% ../nbs/10_cli.ipynb #5103110a
 def attribution_vs_truth(att: pd.DataFrame, truth) -> tuple[pd.DataFrame, float]:
     "Estimated vs true ATE, share and ROI per channel, and the ATE error sum|ATE_hat - ATE| / sum|ATE|."
     t = truth.summary().set_index("channel")
     a = att.set_index("channel")
     tab = pd.DataFrame(dict(ate=a.ate, true_ate=t.ate, share=a.share, true_share=t.share, roi=a.roi, true_roi=t.roi)).reset_index()
-    return tab, float((tab.ate - tab.true_ate).abs().sum() / tab.true_ate.abs().sum())
+    return tab, ate_error(att, truth)
 
 # %% ../nbs/10_cli.ipynb #ac98655e
 def cmd_demo(args) -> int:

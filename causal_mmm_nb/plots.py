@@ -5,14 +5,15 @@
 # %% auto #0
 __all__ = ['plot_fit', 'plot_attribution', 'plot_contributions', 'plot_roi_curves', 'plot_marginal_roi', 'plot_losses']
 
-# %% ../nbs/09_plots.ipynb #4420ca51
+# %% ../nbs/09_plots.ipynb #5d32cf22
 import numpy as np
 import pandas as pd
 import matplotlib
 import matplotlib.pyplot as plt
 from .ate import ATEEstimator
+from .training import plot_history
 
-# %% ../nbs/09_plots.ipynb #0a6df181
+# %% ../nbs/09_plots.ipynb #617b44c3
 def _labels(ax, title: str, xlabel: str, ylabel: str):
     "Set the title and axis labels of `ax`."
     ax.set_title(title); ax.set_xlabel(xlabel); ax.set_ylabel(ylabel)
@@ -23,7 +24,7 @@ def _check_figure(fig):
         assert ax.get_title() and ax.get_xlabel() and ax.get_ylabel(), f"axes {ax} lacks a title or label"
     return fig
 
-# %% ../nbs/09_plots.ipynb #4a0a144c
+# %% ../nbs/09_plots.ipynb #a6613858
 def plot_fit(mmm, target_name: str | None = None) -> matplotlib.figure.Figure:
     "Actual vs one-week-ahead and rolled-out outcome per week (all geos), holdout weeks shaded."
     est = ATEEstimator(mmm.ema_model, mmm.data, mmm.preprocessor, getattr(mmm, "creative", None))
@@ -39,7 +40,7 @@ def plot_fit(mmm, target_name: str | None = None) -> matplotlib.figure.Figure:
     ax.legend(loc="best", fontsize=8); fig.tight_layout()
     return fig
 
-# %% ../nbs/09_plots.ipynb #b2e6faa7
+# %% ../nbs/09_plots.ipynb #fbbcca17
 def _true_ate(truth) -> pd.Series:
     "True ATE per channel from a GroundTruth, a Series, or a dict."
     if truth is None: return None
@@ -57,7 +58,7 @@ def plot_attribution(ate_df: pd.DataFrame, truth=None, unit: str = "outcome unit
     fig.tight_layout()
     return fig
 
-# %% ../nbs/09_plots.ipynb #6c92281a
+# %% ../nbs/09_plots.ipynb #b414c308
 def plot_contributions(contrib_df: pd.DataFrame, unit: str = "outcome units") -> matplotlib.figure.Figure:
     "Stacked baseline and channel contributions per week (summed over geos) with the actual outcome."
     chans = [c for c in contrib_df.columns if c not in ("week", "geo", "actual", "predicted", "baseline")]
@@ -71,7 +72,7 @@ def plot_contributions(contrib_df: pd.DataFrame, unit: str = "outcome units") ->
     ax.legend(loc="upper left", fontsize=7, ncol=4); fig.tight_layout()
     return fig
 
-# %% ../nbs/09_plots.ipynb #ea6f46f4
+# %% ../nbs/09_plots.ipynb #95c9be0d
 def plot_roi_curves(curves, current: dict | None = None, unit: str = "outcome units", spend_unit: str = "spend units") -> matplotlib.figure.Figure:
     "Incremental outcome vs spend per channel ({channel: roi_curve frame}); current spend marked."
     if isinstance(curves, pd.DataFrame): curves = {c: g for c, g in curves.groupby("channel")}
@@ -85,7 +86,7 @@ def plot_roi_curves(curves, current: dict | None = None, unit: str = "outcome un
     ax.legend(fontsize=8); fig.tight_layout()
     return fig
 
-# %% ../nbs/09_plots.ipynb #ea11f92d
+# %% ../nbs/09_plots.ipynb #7f0d0bd0
 def plot_marginal_roi(df: pd.DataFrame, unit: str = "outcome per unit of spend") -> matplotlib.figure.Figure:
     "Bars of marginal ROI per channel (and average ROI when the frame has a `roi` column)."
     cols = ["marginal_roi"] + (["roi"] if "roi" in df.columns else [])
@@ -96,14 +97,8 @@ def plot_marginal_roi(df: pd.DataFrame, unit: str = "outcome per unit of spend")
     fig.tight_layout()
     return fig
 
-# %% ../nbs/09_plots.ipynb #75cab31f
+# %% ../nbs/09_plots.ipynb #b5ca4674
 def plot_losses(history: pd.DataFrame) -> matplotlib.figure.Figure:
-    "Training and holdout outcome loss per epoch (log scale), the kept (best holdout) epoch marked."
-    fig, ax = plt.subplots(figsize=(7, 3.5))
-    for col, lab in [("loss_y", "training loss (train weeks)"), ("val_y", "holdout loss (EMA model)")]:
-        if col in history: ax.plot(history["epoch"], history[col], label=lab)
-    if "val_y" in history: ax.axvline(history.loc[history.val_y.idxmin(), "epoch"], color="grey", ls=":", label="kept epoch")
-    ax.set_yscale("log")
-    _labels(ax, "Training losses", "epoch", "outcome MSE (standardised units)")
-    ax.legend(fontsize=8); fig.tight_layout()
-    return fig
+    "Chapter 06's `plot_history` as a Figure, the kept (best holdout) epoch marked."
+    best = int(history.loc[history.val_y.idxmin(), "epoch"])
+    return plot_history(history, best)[0].figure

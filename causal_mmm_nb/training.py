@@ -121,15 +121,18 @@ def train_model(model: nn.Module, data, cfg, priors: ChannelPriors = None, prepr
     hist = pd.DataFrame(rows)
     return TrainResult(ema.module, model, hist, int(hist.val_y.idxmin()), time.perf_counter() - t0)
 
-# %% ../nbs/06_training.ipynb #9cdb0239
+# %% ../nbs/06_training.ipynb #2f424cb2
 def plot_history(history: pd.DataFrame, best_epoch: int = None, ax=None):
-    "Training and holdout outcome losses per epoch (log scale) and the adversary's R² on spend."
-    if ax is None: _, ax = plt.subplots(1, 2, figsize=(11, 3.5))
+    "Training and holdout outcome losses per epoch (log scale) and, when recorded, the adversary's R² on spend."
+    with_adv = "adv_r2" in history
+    if ax is None: _, ax = plt.subplots(1, 2 if with_adv else 1, figsize=(11 if with_adv else 7, 3.5), squeeze=False)
+    ax = np.ravel(ax)
     ax[0].plot(history.epoch, history.loss_y, label="training weeks (raw model)")
     ax[0].plot(history.epoch, history.val_y, label="holdout weeks (EMA model)")
     if best_epoch is not None: ax[0].axvline(best_epoch, color="k", ls=":", label=f"best epoch {best_epoch}")
     ax[0].set(title="Outcome loss", xlabel="epoch", ylabel="MSE (standardised outcome)", yscale="log"); ax[0].legend()
-    ax[1].plot(history.epoch, history.adv_r2.clip(lower=-1))
-    ax[1].set(title="How well G_A predicts spend", xlabel="epoch", ylabel="R² of G_A on spend (clipped at -1)")
+    if with_adv:
+        ax[1].plot(history.epoch, history.adv_r2.clip(lower=-1))
+        ax[1].set(title="How well G_A predicts spend", xlabel="epoch", ylabel="R² of G_A on spend (clipped at -1)")
     plt.tight_layout()
     return ax
