@@ -5,7 +5,7 @@
 # %% auto #0
 __all__ = ['FORMAT_VERSION', 'MMMModelError', 'CausalMMM', 'creative_tensor']
 
-# %% ../nbs/07_causal_mmm.ipynb #367e3c70
+# %% ../nbs/07_causal_mmm.ipynb #dde80e25
 import json
 import os
 from pathlib import Path
@@ -17,6 +17,7 @@ import torch.nn as nn
 import causal_mmm_nb
 from .data import MMMPreprocessor, MMMTensors
 from .streams import MMMConfig, CausalTransformer
+from .decomposed import DecomposedCausalTransformer
 from .priors import make_priors
 from .training import train_model, TrainResult, to_device
 from .balancing import model_inputs
@@ -52,7 +53,7 @@ def creative_tensor(creative_embeddings, channels: list):
     if not torch.isfinite(x).all(): raise MMMModelError("creative_embeddings contain NaN or inf")
     return x
 
-# %% ../nbs/07_causal_mmm.ipynb #7c6507a3
+# %% ../nbs/07_causal_mmm.ipynb #9f778f99
 from fastcore.basics import patch
 
 @patch
@@ -73,11 +74,15 @@ def fit(self: CausalMMM, df: pd.DataFrame, date_col: str, channel_cols, target_c
     return self
 
 @patch
-def _build_model(self: CausalMMM) -> CausalTransformer:
-    "A freshly initialised model for the fitted columns, seeded with cfg.seed."
+def _build_model(self: CausalMMM) -> nn.Module:
+    "A freshly initialised model for the fitted columns, seeded with cfg.seed; the head that cfg.outcome_head names."
     torch.manual_seed(self.cfg.seed)
     d = self._dims()
-    return CausalTransformer(self.cfg, d["n_channels"], d["n_controls"], d["n_static"], d["creative_dim"]).to(self.cfg.device)
+    if self.cfg.outcome_head == "plain":
+        return CausalTransformer(self.cfg, d["n_channels"], d["n_controls"], d["n_static"], d["creative_dim"]).to(self.cfg.device)
+    model = DecomposedCausalTransformer(self.cfg, d["n_channels"], d["n_controls"], d["n_static"], d["creative_dim"])
+    if self.priors is not None: model.set_signs(self.priors.signs)                 # the sign prior becomes a guarantee
+    return model.to(self.cfg.device)                                               # (load() restores signs with the weights)
 
 @patch
 def _dims(self: CausalMMM) -> dict:

@@ -6,7 +6,7 @@
 __all__ = ['lagged', 'time_features', 'ChannelResponse', 'DecomposedCausalTransformer', 'decomposition_ate',
            'plot_response_curves']
 
-# %% ../nbs/06a_decomposed_head.ipynb #9bcdbdb3
+# %% ../nbs/06a_decomposed_head.ipynb #9c24ef7f
 import math
 import numpy as np
 import pandas as pd
@@ -17,7 +17,6 @@ import matplotlib.pyplot as plt
 from fastcore.basics import patch
 from .streams import MMMConfig, ModelOutput, SpendHead, count_parameters
 from .tokenizer import channel_code
-from .ate import ATEEstimator
 
 # %% ../nbs/06a_decomposed_head.ipynb #a849bafc
 def lagged(spend: torch.Tensor, n_lags: int) -> torch.Tensor:
@@ -136,6 +135,16 @@ def main_parameters(self: DecomposedCausalTransformer):
     adv = {id(p) for p in self.spend_head.parameters()}
     return (p for p in self.parameters() if id(p) not in adv)
 
+# %% ../nbs/06a_decomposed_head.ipynb #7244b3a8
+@patch
+def set_signs(self: DecomposedCausalTransformer, signs) -> DecomposedCausalTransformer:
+    "Fix each channel's direction s_k from signs in {+1, -1, 0} (K,); 0 (unknown) becomes +1."
+    s = torch.as_tensor(signs, dtype=torch.float32).reshape(-1)
+    if s.numel() != self.n_channels: raise ValueError(f"signs must have one entry per channel ({self.n_channels}), got {s.numel()}")
+    if not torch.isin(s, torch.tensor([-1.0, 0.0, 1.0])).all(): raise ValueError(f"signs must be +1, -1 or 0, got {s.tolist()}")
+    self.signs.copy_(torch.where(s < 0, -1.0, 1.0))
+    return self
+
 # %% ../nbs/06a_decomposed_head.ipynb #bbd9b912
 @torch.no_grad()
 def decomposition_ate(model: DecomposedCausalTransformer, data, preprocessor, creative=None) -> pd.Series:
@@ -147,9 +156,16 @@ def decomposition_ate(model: DecomposedCausalTransformer, data, preprocessor, cr
     sigma = preprocessor.inverse_target(np.ones((G, 1)), data.geos)[:, 0] - preprocessor.inverse_target(np.zeros((G, 1)), data.geos)[:, 0]
     return pd.Series((c.sum(1) * sigma[:, None]).sum(0), index=list(data.channels), name="ate")
 
-# %% ../nbs/06a_decomposed_head.ipynb #80b1f78c
+# %% ../nbs/06a_decomposed_head.ipynb #72b3e019
+@patch(cls_method=True)
+def decomposed(cls: MMMConfig, **kw) -> MMMConfig:
+    "Preset for the decomposed outcome head (this chapter) on one national series; keyword arguments override any field."
+    return cls.small(**{**dict(outcome_head="decomposed", lr=1e-2, dropout=0.0, alpha=0.0, epochs=1000, patience=100), **kw})
+
+# %% ../nbs/06a_decomposed_head.ipynb #470fa0e3
 def plot_response_curves(model, data, preprocessor, truth, multipliers=None, creative=None, axes=None):
     "Incremental outcome vs spend multiplier per channel: the fitted model (rollout) against the simulator's truth."
+    from causal_mmm_nb.ate import ATEEstimator     # chapter 08; imported here because chapter 07 imports this module
     ms = np.linspace(0, 2, 11) if multipliers is None else np.asarray(multipliers)
     est = ATEEstimator(model, data, preprocessor, creative)
     K = len(data.channels)

@@ -89,3 +89,19 @@ def test_decomposition_ate_equals_rollout_trained(clean):
     res = train_model(model().train(), data, dataclasses.replace(CFG, alpha=0.01), progress=False)
     _check_ate(res.ema_model, data, pre)
     assert res.history.val_y.iloc[-1] < res.history.val_y.iloc[0]
+
+def test_causal_mmm_builds_the_decomposed_head_and_keeps_signs(tmp_path):
+    from causal_mmm_nb.core import CausalMMM
+    df, truth = simulate_mmm("national_clean", seed=0, n_weeks=60)
+    mmm = CausalMMM(MMMConfig.decomposed(epochs=5, patience=5)).fit(df, **truth.column_roles(), signs={"print": -1, "display": 0}, progress=False)
+    assert isinstance(mmm.ema_model, DecomposedCausalTransformer)
+    assert mmm.ema_model.signs.tolist() == [1.0, 1.0, 1.0, 1.0, -1.0]        # unknown (0) -> +1, declared -1 kept
+    z = mmm.ate_estimator().zero_spend().set_index("channel").ate
+    assert z["print"] <= 0 and (z.drop("print") >= 0).all()
+    mmm.save(tmp_path)
+    back = CausalMMM.load(tmp_path)
+    assert back.cfg.outcome_head == "decomposed" and back.ema_model.signs.tolist() == mmm.ema_model.signs.tolist()
+    np.testing.assert_array_equal(back.predict(df).to_numpy(), mmm.predict(df).to_numpy())
+
+def test_unknown_outcome_head_is_refused():
+    with pytest.raises(ValueError, match="outcome_head must be one of"): MMMConfig(outcome_head="linear")
