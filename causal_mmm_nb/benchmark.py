@@ -11,10 +11,11 @@ from .data import simulate_mmm, GroundTruth
 from .baselines import OracleMMM, ClassicalMMM, NaiveRegressionMMM
 
 # %% auto #0
-__all__ = ['SCENARIOS', 'QUICK_SCENARIOS', 'BASELINE_METHODS', 'COLUMNS', 'ate_error', 'attribution_shares', 'share_error',
-           'average_ranks', 'spearman', 'roi_spearman', 'holdout_r2', 'scenario_data', 'fit_roles', 'CausalMMMAdapter',
-           'default_causal_config', 'causal_mmm_methods', 'causal_mmm_available', 'evaluate', 'run_benchmark',
-           'summarize', 'plot_benchmark']
+__all__ = ['SCENARIOS', 'QUICK_SCENARIOS', 'BASELINE_METHODS', 'CAUSAL_METHODS', 'COLUMNS', 'ate_error', 'attribution_shares',
+           'share_error', 'average_ranks', 'spearman', 'roi_spearman', 'holdout_r2', 'scenario_data', 'fit_roles',
+           'CausalMMMAdapter', 'default_causal_config', 'causal_mmm_methods', 'causal_mmm_available', 'interval_scores',
+           'evaluate', 'run_benchmark', 'summarize', 'check_targets', 'markdown_table', 'benchmark_report',
+           'plot_benchmark']
 
 # %% ../nbs/13_benchmark.ipynb #f5c21154
 def _as_series(x, column: str = "ate", channels=None) -> pd.Series:
@@ -105,63 +106,97 @@ BASELINE_METHODS: dict = {
     "naive": lambda df, truth: NaiveRegressionMMM().fit(df, **fit_roles(truth)),
 }
 
-# %% ../nbs/13_benchmark.ipynb #5361276f
+# %% ../nbs/13_benchmark.ipynb #96de2c22
 class CausalMMMAdapter:
     "A fitted CausalMMM seen through the benchmark interface: zero_spend() and predict(df)."
     def __init__(self, mmm): self.mmm = mmm
     def zero_spend(self) -> pd.DataFrame: return self.mmm.ate_estimator().zero_spend()
     def predict(self, df: pd.DataFrame): return self.mmm.predict(df)
 
-def default_causal_config(truth: GroundTruth):
-    "MMMConfig.small() for one national series, MMMConfig() for geo panels."
+def default_causal_config(truth: GroundTruth, head: str = "decomposed", **overrides):
+    "MMMConfig for a scenario: the decomposed preset, or small() for the plain head."
     from causal_mmm_nb.streams import MMMConfig
-    return MMMConfig.small() if truth.geo_col is None else MMMConfig()
+    import causal_mmm_nb.decomposed  # noqa: F401  (adds MMMConfig.decomposed)
+    return MMMConfig.decomposed(**overrides) if head == "decomposed" else MMMConfig.small(**overrides)
 
-# %% ../nbs/13_benchmark.ipynb #0ec3396c
-def causal_mmm_methods(cfg=None, alpha0: bool = True) -> dict:
-    "Benchmark methods for CausalMMM (and its alpha=0 twin); `cfg` is an MMMConfig or a function truth -> MMMConfig."
-    def make(alpha):
+# %% ../nbs/13_benchmark.ipynb #307712fa
+CAUSAL_METHODS = ("causal_mmm", "causal_mmm_balanced", "plain_head")
+
+def causal_mmm_methods(names=CAUSAL_METHODS, n_members: int = 5, **overrides) -> dict:
+    "Benchmark methods for the causal transformer variants in `names`; `overrides` go to every MMMConfig (e.g. epochs)."
+    def ensemble(alpha):
         def method(df, truth):
-            from causal_mmm_nb.core import CausalMMM
-            import causal_mmm_nb.ate  # noqa: F401  (adds CausalMMM.ate_estimator)
-            c = cfg(truth) if callable(cfg) else (cfg if cfg is not None else default_causal_config(truth))
-            if alpha is not None: c = dataclasses.replace(c, alpha=alpha)
-            return CausalMMMAdapter(CausalMMM(c).fit(df, **fit_roles(truth), progress=False))
+            from causal_mmm_nb.uncertainty import MMMEnsemble
+            cfg = default_causal_config(truth, "decomposed", alpha=alpha, **overrides)
+            return MMMEnsemble(cfg, n_members=n_members).fit(df, **fit_roles(truth))
         return method
-    return {"causal_mmm": make(None), **({"causal_mmm_alpha0": make(0.0)} if alpha0 else {})}
+    def plain(df, truth):
+        from causal_mmm_nb.core import CausalMMM
+        import causal_mmm_nb.ate  # noqa: F401  (adds CausalMMM.ate_estimator)
+        return CausalMMMAdapter(CausalMMM(default_causal_config(truth, "plain", **overrides)).fit(df, **fit_roles(truth), progress=False))
+    every = dict(causal_mmm=ensemble(0.0), causal_mmm_balanced=ensemble(0.01), plain_head=plain)
+    unknown = [n for n in names if n not in every]
+    if unknown: raise ValueError(f"unknown causal methods {unknown}; choose from {list(every)}")
+    return {n: every[n] for n in names}
 
 def causal_mmm_available() -> bool:
-    "True when chapters 07 (core) and 08 (ate) are built and importable."
+    "True when chapters 07 (core), 08 (ate) and 08a (uncertainty) are built and importable."
     try:
-        from causal_mmm_nb.core import CausalMMM; import causal_mmm_nb.ate  # noqa: F401,E401
+        from causal_mmm_nb.core import CausalMMM; import causal_mmm_nb.ate, causal_mmm_nb.uncertainty  # noqa: F401,E401
         return hasattr(CausalMMM, "ate_estimator")
     except ImportError: return False
 
-# %% ../nbs/13_benchmark.ipynb #e7669333
+# %% ../nbs/13_benchmark.ipynb #e98af48a
+def interval_scores(z: pd.DataFrame, truth: GroundTruth) -> dict:
+    "Share of channels whose true ATE is inside [ate_lo, ate_hi], and the median interval width / |true ATE| summed; NaN without intervals."
+    if "ate_lo" not in z: return dict(ate_coverage=np.nan, interval_width=np.nan)
+    t = _as_series(truth.ate).reindex(z.channel).to_numpy()
+    lo, hi = z.ate_lo.to_numpy(), z.ate_hi.to_numpy()
+    return dict(ate_coverage=float(((lo <= t) & (t <= hi)).mean()), interval_width=float((hi - lo).sum() / np.abs(t).sum()))
+
 def evaluate(model, df: pd.DataFrame, truth: GroundTruth, holdout_weeks: int = 13) -> dict:
     "All scores of one fitted model against the truth."
     z = model.zero_spend()
     return dict(ate_error=ate_error(z, truth), share_error=share_error(z, truth), roi_spearman=roi_spearman(z, truth),
-                holdout_r2=holdout_r2(model, df, truth.date_col, truth.target_col, truth.geo_col, holdout_weeks))
+                holdout_r2=holdout_r2(model, df, truth.date_col, truth.target_col, truth.geo_col, holdout_weeks),
+                **interval_scores(z, truth))
 
-# %% ../nbs/13_benchmark.ipynb #0bdda30f
+# %% ../nbs/13_benchmark.ipynb #f41be7c3
+_JOB: dict = {}   # what forked workers need; set before the pool starts (closures cannot be pickled)
+
+def _run_cell(name: str, seed: int, progress: bool = False) -> list:
+    "Rows for every method on one (scenario, seed)."
+    specs, methods, holdout_weeks = _JOB["specs"], _JOB["methods"], _JOB["holdout_weeks"]
+    df, truth = scenario_data(name, seed, specs)
+    rows = []
+    for method, make in methods.items():
+        t0 = time.perf_counter(); model = make(df, truth); fit_seconds = time.perf_counter() - t0
+        rows.append(dict(scenario=name, seed=seed, method=method, **evaluate(model, df, truth, holdout_weeks), fit_seconds=fit_seconds))
+        if progress: print(f"{name:22s} seed {seed} {method:20s} ate_error {rows[-1]['ate_error']:.3f}  {fit_seconds:6.1f} s", flush=True)
+    return rows
+
+def _worker_init():
+    "One torch thread per worker process: the workers share the cores."
+    import torch; torch.set_num_threads(1)
+
 def run_benchmark(scenarios=None, methods: dict = None, seeds=(0, 1, 2), holdout_weeks: int = 13,
-                  scenario_specs: dict = None, progress: bool = False) -> pd.DataFrame:
-    "Fit every method on every scenario and seed; tidy DataFrame, one row per (scenario, seed, method)."
+                  scenario_specs: dict = None, progress: bool = False, jobs: int = 1) -> pd.DataFrame:
+    "Fit every method on every scenario and seed (`jobs` processes in parallel); one row per (scenario, seed, method)."
     specs = SCENARIOS if scenario_specs is None else scenario_specs
     scenarios, methods = list(specs if scenarios is None else scenarios), BASELINE_METHODS if methods is None else methods
-    rows = []
-    for name in scenarios:
-        for seed in seeds:
-            df, truth = scenario_data(name, seed, specs)
-            for method, make in methods.items():
-                t0 = time.perf_counter(); model = make(df, truth); fit_seconds = time.perf_counter() - t0
-                rows.append(dict(scenario=name, seed=seed, method=method, **evaluate(model, df, truth, holdout_weeks), fit_seconds=fit_seconds))
-                if progress: print(f"{name:22s} seed {seed} {method:18s} ate_error {rows[-1]['ate_error']:.3f}  {fit_seconds:6.1f} s", flush=True)
+    _JOB.update(specs=specs, methods=methods, holdout_weeks=holdout_weeks)
+    cells = [(name, seed) for name in scenarios for seed in seeds]
+    if jobs <= 1: rows = [r for c in cells for r in _run_cell(*c, progress)]
+    else:
+        import multiprocessing as mp
+        from concurrent.futures import ProcessPoolExecutor
+        with ProcessPoolExecutor(jobs, mp_context=mp.get_context("fork"), initializer=_worker_init) as pool:
+            rows = [r for rs in pool.map(_run_cell, *zip(*cells), [progress] * len(cells)) for r in rs]
     return _add_ratio(pd.DataFrame(rows))
 
-# %% ../nbs/13_benchmark.ipynb #2c8f173d
-COLUMNS = ["scenario", "seed", "method", "ate_error", "ratio_to_oracle", "share_error", "roi_spearman", "holdout_r2", "fit_seconds"]
+# %% ../nbs/13_benchmark.ipynb #20c17c06
+COLUMNS = ["scenario", "seed", "method", "ate_error", "ratio_to_oracle", "share_error", "roi_spearman", "holdout_r2",
+           "ate_coverage", "interval_width", "fit_seconds"]
 
 def _add_ratio(res: pd.DataFrame) -> pd.DataFrame:
     "ratio_to_oracle = ate_error / the oracle's ate_error on the same (scenario, seed); NaN without an oracle."
@@ -176,6 +211,48 @@ def summarize(results: pd.DataFrame, value: str = "ratio_to_oracle", agg: str = 
     t = results.pivot_table(index="scenario", columns="method", values=value, aggfunc=agg)
     methods = [m for m in dict.fromkeys(results.method) if m in t.columns]
     return t.reindex(index=list(dict.fromkeys(results.scenario)), columns=methods)
+
+# %% ../nbs/13_benchmark.ipynb #636f8ca1
+def check_targets(results: pd.DataFrame, method: str = "causal_mmm", strong: str = "national_confounded") -> pd.DataFrame:
+    "One row per target: the measured value, the bound, and whether `method` meets it."
+    ratio, err = summarize(results), summarize(results, "ate_error")
+    if method not in ratio: raise ValueError(f"method {method!r} is not in the results; methods: {list(ratio.columns)}")
+    r, rows = ratio[method].dropna(), []
+    rows.append(("median scenario: ATE error / oracle", r.median(), "<= 1.5"))
+    rows.append(("worst scenario: ATE error / oracle", r.max(), "<= 2"))
+    if "classical" in err:
+        worse = (err[method] >= err["classical"]).sum()
+        rows.append(("scenarios where it is not below classical", float(worse), "0"))
+    if strong in err.index and "naive" in err:
+        rows.append((f"{strong}: ATE error / naive's", err.loc[strong, method] / err.loc[strong, "naive"], "<= 0.5"))
+    cov = results[results.method == method].ate_coverage
+    if cov.notna().any(): rows.append(("80 % interval coverage of the true ATE", cov.mean(), "0.7 to 0.9"))
+    t = pd.DataFrame(rows, columns=["target", "value", "bound"])
+    ok = {"<= 1.5": lambda v: v <= 1.5, "<= 2": lambda v: v <= 2, "0": lambda v: v == 0, "<= 0.5": lambda v: v <= 0.5,
+          "0.7 to 0.9": lambda v: 0.7 <= v <= 0.9}
+    return t.assign(met=[bool(ok[b](v)) for v, b in zip(t.value, t.bound)])
+
+def markdown_table(t: pd.DataFrame, digits: int = 3) -> str:
+    "A DataFrame as a GitHub markdown table (no tabulate dependency)."
+    fmt = lambda v: "" if isinstance(v, float) and v != v else (f"{v:.{digits}g}" if isinstance(v, float) else str(v))
+    cols = [t.index.name or ""] + [str(c) for c in t.columns]
+    rows = [[str(i)] + [fmt(v) for v in r] for i, r in zip(t.index, t.itertuples(index=False))]
+    return "\n".join("| " + " | ".join(r) + " |" for r in [cols, ["---"] * len(cols)] + rows)
+
+# %% ../nbs/13_benchmark.ipynb #34cdf1bb
+def benchmark_report(results: pd.DataFrame, note: str = "") -> str:
+    "Markdown summary: median ATE error, ratio to the oracle, share error, coverage, fit seconds, and the targets."
+    parts = [f"# Recovery benchmark\n\n{note}\n"]
+    for title, value in [("median ATE error", "ate_error"), ("median ratio of ATE error to the oracle's", "ratio_to_oracle"),
+                         ("median share error", "share_error"), ("mean 80 % interval coverage of the true ATEs", "ate_coverage"),
+                         ("median fit seconds", "fit_seconds")]:
+        agg = "mean" if value == "ate_coverage" else "median"
+        t = summarize(results, value, agg).dropna(axis=1, how="all")
+        if t.shape[1]: parts.append(f"## {title}\n\n{markdown_table(t)}\n")
+    for m in ("causal_mmm", "causal_mmm_balanced", "plain_head"):
+        if m in set(results.method) and "oracle" in set(results.method):
+            parts.append(f"## targets for {m}\n\n{markdown_table(check_targets(results, m).set_index('target'))}\n")
+    return "\n".join(parts)
 
 # %% ../nbs/13_benchmark.ipynb #a89f7cb8
 def plot_benchmark(results: pd.DataFrame, ax=None, value: str = "ate_error"):

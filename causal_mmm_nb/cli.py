@@ -4,7 +4,7 @@
 
 # %% auto #0
 __all__ = ['cmd_tour', 'make_config', 'save_plots', 'write_outputs', 'attribution_vs_truth', 'cmd_demo', 'read_frame', 'cmd_fit',
-           'load_model', 'cmd_attribute', 'cmd_shift', 'build_parser', 'main']
+           'load_model', 'cmd_attribute', 'cmd_shift', 'bench_methods', 'cmd_bench', 'build_parser', 'main']
 
 # %% ../nbs/10_cli.ipynb #f48a6d3d
 import argparse, sys, time
@@ -157,6 +157,38 @@ def cmd_shift(args) -> int:
           f"change in outcome {delta:+,.0f}")
     return 0
 
+# %% ../nbs/10_cli.ipynb #f9bed23b
+def bench_methods(names: list | None, quick: bool, members: int) -> dict:
+    "Benchmark methods by name: the baselines and, when the library's chapters are built, the causal variants."
+    from causal_mmm_nb.benchmark import BASELINE_METHODS, causal_mmm_methods, causal_mmm_available, CAUSAL_METHODS
+    short = dict(epochs=60, patience=20) if quick else {}
+    every = dict(BASELINE_METHODS) | (causal_mmm_methods(CAUSAL_METHODS, 2 if quick else members, **short) if causal_mmm_available() else {})
+    names = list(every) if names is None else names
+    unknown = [n for n in names if n not in every]
+    if unknown: raise ValueError(f"unknown or unavailable methods {unknown}; choose from {list(every)}")
+    return {n: every[n] for n in names}
+
+def cmd_bench(args) -> int:
+    "Run the recovery benchmark; write the CSV, the figure and the summary into --out."
+    import matplotlib; matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from causal_mmm_nb.benchmark import SCENARIOS, QUICK_SCENARIOS, run_benchmark, plot_benchmark, benchmark_report
+    seeds = [int(x) for x in _names(args.seeds)] or ([0] if args.quick else [0, 1, 2])
+    scenarios = _names(args.scenarios) or (QUICK_SCENARIOS if args.quick else list(SCENARIOS))
+    bad = [x for x in scenarios if x not in SCENARIOS]
+    if bad: raise ValueError(f"unknown scenarios {bad}; choose from {list(SCENARIOS)}")
+    methods = bench_methods(_names(args.methods) or None, args.quick, args.members)
+    print(f"scenarios {scenarios}; seeds {seeds}; methods {list(methods)}; {args.jobs} process(es)", file=sys.stderr)
+    t0 = time.perf_counter()
+    res = run_benchmark(scenarios, methods, seeds=seeds, progress=not args.quiet, jobs=args.jobs)
+    out = Path(args.out); out.mkdir(parents=True, exist_ok=True)
+    res.to_csv(out / "benchmark_results.csv", index=False)
+    ax = plot_benchmark(res); ax.figure.tight_layout(); ax.figure.savefig(out / "benchmark.png", dpi=110); plt.close(ax.figure)
+    text = benchmark_report(res, f"{len(res)} fits, seeds {seeds}, {time.perf_counter() - t0:.0f} s wall on {args.jobs} process(es)")
+    (out / "summary.md").write_text(text)
+    print(text + f"\nwrote {out / 'benchmark_results.csv'}, {out / 'benchmark.png'}, {out / 'summary.md'}")
+    return 0
+
 # %% ../nbs/10_cli.ipynb #4406141f
 def _add_fit_options(p):
     "Options shared by `fit` and `demo`."
@@ -181,7 +213,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_subcommands(sub)
     return p
 
-# %% ../nbs/10_cli.ipynb #80e31dea
+# %% ../nbs/10_cli.ipynb #8116aa6a
 def _add_subcommands(sub):
     "The fit, attribute and shift sub-parsers."
     f = sub.add_parser("fit", help="fit on a CSV and write the model, attribution, ROI curves and plots")
@@ -197,6 +229,15 @@ def _add_subcommands(sub):
     s = sub.add_parser("shift", help="change in outcome when a fraction of one channel's budget moves to another")
     s.add_argument("model_dir"); s.add_argument("from_channel"); s.add_argument("to_channel"); s.add_argument("fraction", type=float)
     s.add_argument("--window", default=None); s.set_defaults(func=cmd_shift)
+    b = sub.add_parser("bench", help="recovery benchmark against simulated ground truth: CSV, figure and summary")
+    b.add_argument("--out", default="benchmark", help="output folder (default ./benchmark)")
+    b.add_argument("--seeds", default=None, help="comma-separated data seeds (default 0,1,2; --quick: 0)")
+    b.add_argument("--scenarios", default=None, help="comma-separated scenario names (default all nine)")
+    b.add_argument("--methods", default=None, help="comma-separated methods (default all available)")
+    b.add_argument("--members", type=int, default=5, help="ensemble members of causal_mmm (default 5)")
+    b.add_argument("--jobs", type=int, default=1, help="processes in parallel, one torch thread each (default 1)")
+    b.add_argument("--quick", action="store_true", help="smoke test: seed 0, 3 scenarios, short training")
+    b.add_argument("--quiet", action="store_true", help="no per-fit progress lines"); b.set_defaults(func=cmd_bench)
 
 # %% ../nbs/10_cli.ipynb #838a17a2
 def main(argv=None) -> int:

@@ -53,14 +53,14 @@ def creative_tensor(creative_embeddings, channels: list):
     if not torch.isfinite(x).all(): raise MMMModelError("creative_embeddings contain NaN or inf")
     return x
 
-# %% ../nbs/07_causal_mmm.ipynb #9f778f99
+# %% ../nbs/07_causal_mmm.ipynb #e09aadc8
 from fastcore.basics import patch
 
 @patch
 def fit(self: CausalMMM, df: pd.DataFrame, date_col: str, channel_cols, target_col: str, control_cols=(),
         geo_col: str = None, static_cols=(), creative_embeddings=None, roi_priors: dict = None, signs: dict = None,
-        progress: bool = True) -> CausalMMM:
-    "Fit the model on `df`; `roi_priors` {channel: (mu, sigma)} in ROI units, `signs` {channel: +1/-1/0}. Returns self."
+        progress: bool = True, train_weeks=None) -> CausalMMM:
+    "Fit on `df`; `roi_priors` {channel: (mu, sigma)} in ROI units, `signs` {channel: +1/-1/0}, `train_weeks` (T,) booleans."
     channels, cfg = list(channel_cols), self.cfg
     self.priors = make_priors(channels, roi_priors, signs)
     self.creative = creative_tensor(creative_embeddings, channels)
@@ -69,7 +69,7 @@ def fit(self: CausalMMM, df: pd.DataFrame, date_col: str, channel_cols, target_c
     self.preprocessor = MMMPreprocessor(**self.columns).fit(df, holdout_weeks=cfg.holdout_weeks)
     self.data, self.channels = self.preprocessor.transform(df), channels
     self.model = self._build_model()
-    res = train_model(self.model, self.data, cfg, self.priors, self.preprocessor, self.creative, progress)
+    res = train_model(self.model, self.data, cfg, self.priors, self.preprocessor, self.creative, progress, train_weeks=train_weeks)
     self.ema_model, self.history, self.best_epoch = res.ema_model, res.history, res.best_epoch
     return self
 

@@ -4,7 +4,7 @@
 
 # %% auto #0
 __all__ = ['MIN_TRAIN_WEEKS', 'MMMTrainingError', 'check_trainable', 'to_device', 'TrainResult', 'evaluate', 'geo_batches',
-           'train_model', 'plot_history']
+           'restrict_weeks', 'train_model', 'plot_history']
 
 # %% ../nbs/06_training.ipynb #59ebacc8
 import copy
@@ -81,10 +81,22 @@ def _train_epoch(model, data, cfg, train_w, opts, a_p, creative, prior_fn, ema, 
         ema.update_parameters(model)
     return pd.DataFrame(steps).mean().to_dict()
 
-# %% ../nbs/06_training.ipynb #25565826
-def _setup(model, data, cfg, priors, preprocessor, creative):
+# %% ../nbs/06_training.ipynb #2405e6d1
+def restrict_weeks(train_w: torch.Tensor, train_weeks=None) -> torch.Tensor:
+    "The training-week mask `train_w` (T,) restricted to `train_weeks` (T,) booleans; None keeps every training week."
+    if train_weeks is None: return train_w
+    m = torch.as_tensor(train_weeks, dtype=torch.bool, device=train_w.device).reshape(-1)
+    if m.numel() != train_w.numel(): raise MMMTrainingError(f"train_weeks must have one entry per week ({train_w.numel()}), got {m.numel()}")
+    m = train_w & m
+    if m.sum() < MIN_TRAIN_WEEKS:
+        raise MMMTrainingError(f"train_weeks keeps {int(m.sum())} training weeks; need at least {MIN_TRAIN_WEEKS}: keep more weeks")
+    return m
+
+# %% ../nbs/06_training.ipynb #74f9e300
+def _setup(model, data, cfg, priors, preprocessor, creative, train_weeks=None):
     "Optimizers, EMA, prior loss and week masks for `train_model`."
     train_w, val_w = week_masks(data.target.shape[1], data.n_train, data.target.device)
+    train_w = restrict_weeks(train_w, train_weeks)
     main_opt = torch.optim.AdamW(model.main_parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
     adv_opt = torch.optim.Adam(model.adversary_parameters(), lr=cfg.adversary_lr)
     prior_fn = None
@@ -93,16 +105,16 @@ def _setup(model, data, cfg, priors, preprocessor, creative):
                              n_geos=cfg.prior_geos, seed=cfg.seed)
     return train_w, val_w, main_opt, adv_opt, make_ema(model, cfg.ema_decay), prior_fn
 
-# %% ../nbs/06_training.ipynb #d18e8eb6
+# %% ../nbs/06_training.ipynb #22e3ee5d
 def train_model(model: nn.Module, data, cfg, priors: ChannelPriors = None, preprocessor=None, creative=None,
-                progress: bool = True, epochs: int = None, patience: int = None) -> TrainResult:
+                progress: bool = True, epochs: int = None, patience: int = None, train_weeks=None) -> TrainResult:
     "Train `model` on `data` (MMMTensors) with balancing, priors, EMA and early stopping on the holdout weeks."
     check_trainable(data, cfg)
     torch.manual_seed(cfg.seed)
     model, data, creative = model.to(cfg.device), to_device(data, cfg.device), to_device(creative, cfg.device)
     n_steps = len(geo_batches(data.spend.shape[0], cfg.geo_batch_size))     # balanced steps per epoch
     epochs, patience = epochs or cfg.epochs, math.ceil((patience or cfg.patience) / n_steps)
-    train_w, val_w, main_opt, adv_opt, ema, prior_fn = _setup(model, data, cfg, priors, preprocessor, creative)
+    train_w, val_w, main_opt, adv_opt, ema, prior_fn = _setup(model, data, cfg, priors, preprocessor, creative, train_weeks)
     rows, best, best_state, bad, t0 = [], math.inf, None, 0, time.perf_counter()
     gen = torch.Generator().manual_seed(cfg.seed)                          # geo batches: reproducible
     bar = tqdm(range(epochs), disable=not progress, desc="training", unit="epoch")

@@ -1,6 +1,6 @@
 """The causal-mmm command end to end: simulate -> CSV -> fit -> attribute -> shift, and clean failures."""
 import subprocess, sys
-import pandas as pd, pytest, torch
+import numpy as np, pandas as pd, pytest, torch
 from causal_mmm_nb.data import simulate_mmm
 from causal_mmm_nb.cli import main
 
@@ -64,3 +64,26 @@ def test_bad_input_fails_cleanly(sim_csv, capsys):
     assert main(["fit", str(tmp / "neg.csv"), "--channels", "tv,search", *base]) == 2       # MMMDataError: negative spend
     err = capsys.readouterr().err
     assert "tv" in err and err.count("\n") == 1
+
+
+def test_bench_rejects_unknown_names(capsys):
+    assert main(["bench", "--scenarios", "national", "--out", "unused"]) == 2
+    assert "unknown scenarios ['national']" in capsys.readouterr().err
+    assert main(["bench", "--methods", "oracle,bayes", "--out", "unused"]) == 2
+    assert "unknown or unavailable methods ['bayes']" in capsys.readouterr().err
+
+
+def test_bench_quick_is_complete_and_finite(tmp_path):
+    "The CI-sized benchmark: 3 scenarios x 1 seed x every method, short training, ensembles of 2."
+    assert main(["bench", "--quick", "--jobs", "2", "--quiet", "--out", str(tmp_path)]) == 0
+    res = pd.read_csv(tmp_path / "benchmark_results.csv")
+    from causal_mmm_nb.benchmark import COLUMNS, QUICK_SCENARIOS, BASELINE_METHODS, CAUSAL_METHODS
+    assert list(res.columns) == COLUMNS
+    assert len(res) == len(QUICK_SCENARIOS) * (len(BASELINE_METHODS) + len(CAUSAL_METHODS))
+    assert set(res.method) == set(BASELINE_METHODS) | set(CAUSAL_METHODS)
+    scores = ["ate_error", "ratio_to_oracle", "share_error", "roi_spearman", "holdout_r2", "fit_seconds"]
+    assert np.isfinite(res[scores].to_numpy(float)).all()
+    ens = res[res.method.isin(["causal_mmm", "causal_mmm_balanced"])]
+    assert ens.ate_coverage.between(0, 1).all() and (ens.interval_width >= 0).all()
+    text = (tmp_path / "summary.md").read_text()
+    assert "## targets for causal_mmm" in text and (tmp_path / "benchmark.png").stat().st_size > 10_000
