@@ -38,20 +38,27 @@ class CausalMMM:
         state = f"fitted on {len(self.channels)} channels" if self.ema_model is not None else "not fitted"
         return f"CausalMMM({state})"
 
-# %% ../nbs/07_causal_mmm.ipynb #de2add74
+# %% ../nbs/07_causal_mmm.ipynb #c1ee023f
 def creative_tensor(creative_embeddings, channels: list):
     "Creative embeddings as a float tensor (K, E) in `channels` order, from an array (K, E) or a {channel: vector} dict."
     if creative_embeddings is None: return None
     if isinstance(creative_embeddings, dict):
         missing = [c for c in channels if c not in creative_embeddings]
         extra = [c for c in creative_embeddings if c not in channels]
-        if missing or extra: raise MMMModelError(f"creative_embeddings: missing {missing}, unknown {extra}")
-        creative_embeddings = np.stack([np.asarray(creative_embeddings[c], dtype=np.float32) for c in channels])
-    x = torch.as_tensor(np.asarray(creative_embeddings, dtype=np.float32))
-    if x.ndim != 2 or x.shape[0] != len(channels):
-        raise MMMModelError(f"creative_embeddings must have shape (n_channels={len(channels)}, E); got {tuple(x.shape)}")
-    if not torch.isfinite(x).all(): raise MMMModelError("creative_embeddings contain NaN or inf")
-    return x
+        if missing or extra: raise MMMModelError(f"creative_embeddings: missing {missing}, unknown {extra}; fix: one vector per channel column")
+        sizes = {c: int(np.size(creative_embeddings[c])) for c in channels}
+        if len(set(sizes.values())) > 1:
+            raise MMMModelError(f"creative_embeddings: vectors differ in length {sizes}; fix: embed every channel with the same model")
+        creative_embeddings = [np.ravel(creative_embeddings[c]) for c in channels]
+    try: x = np.asarray(creative_embeddings, dtype=np.float32)
+    except (TypeError, ValueError) as e:
+        raise MMMModelError(f"creative_embeddings must be numbers ({e}); fix: pass a float array (K, E) or a {{channel: vector}} dict") from None
+    if x.ndim != 2 or x.shape[0] != len(channels) or x.shape[1] == 0:
+        raise MMMModelError(f"creative_embeddings must have shape (n_channels={len(channels)}, E >= 1); got {x.shape}; "
+                            f"fix: one row per channel in the order {list(channels)}")
+    bad = [c for c, ok in zip(channels, np.isfinite(x).all(1)) if not ok]
+    if bad: raise MMMModelError(f"creative_embeddings contain NaN or inf for {bad}; fix: recompute or impute those vectors")
+    return torch.as_tensor(x)
 
 # %% ../nbs/07_causal_mmm.ipynb #e09aadc8
 from fastcore.basics import patch
