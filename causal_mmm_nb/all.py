@@ -5,7 +5,7 @@
 # %% auto #0
 __all__ = []
 
-# %% ../nbs/99_all.ipynb #315b96b8
+# %% ../nbs/99_all.ipynb #595d0bfa
 from .data import *
 from .tokenizer import *
 from .attention import *
@@ -13,19 +13,24 @@ from .streams import *
 from .balancing import *
 from .priors import *
 from .training import *
+from .decomposed import *
 from .core import *
 from .ate import *
+from .uncertainty import *
 from .plots import *
 from .baselines import *
 from .benchmark import *
+from .creatives import *
 
-# %% ../nbs/99_all.ipynb #980a37c6
+# %% ../nbs/99_all.ipynb #1f5029fc
 import causal_mmm_nb.data, causal_mmm_nb.tokenizer, causal_mmm_nb.attention, causal_mmm_nb.streams
-import causal_mmm_nb.balancing, causal_mmm_nb.priors, causal_mmm_nb.training, causal_mmm_nb.core
-import causal_mmm_nb.ate, causal_mmm_nb.plots, causal_mmm_nb.baselines, causal_mmm_nb.benchmark
+import causal_mmm_nb.balancing, causal_mmm_nb.priors, causal_mmm_nb.training, causal_mmm_nb.decomposed, causal_mmm_nb.core
+import causal_mmm_nb.ate, causal_mmm_nb.uncertainty, causal_mmm_nb.plots, causal_mmm_nb.baselines, causal_mmm_nb.benchmark
+import causal_mmm_nb.creatives
 
-# %% ../nbs/99_all.ipynb #0d9c0029
+# %% ../nbs/99_all.ipynb #69eed50b
 _chapters = (causal_mmm_nb.data, causal_mmm_nb.tokenizer, causal_mmm_nb.attention, causal_mmm_nb.streams,
-             causal_mmm_nb.balancing, causal_mmm_nb.priors, causal_mmm_nb.training, causal_mmm_nb.core,
-             causal_mmm_nb.ate, causal_mmm_nb.plots, causal_mmm_nb.baselines, causal_mmm_nb.benchmark)
+             causal_mmm_nb.balancing, causal_mmm_nb.priors, causal_mmm_nb.training, causal_mmm_nb.decomposed,
+             causal_mmm_nb.core, causal_mmm_nb.ate, causal_mmm_nb.uncertainty, causal_mmm_nb.plots,
+             causal_mmm_nb.baselines, causal_mmm_nb.benchmark, causal_mmm_nb.creatives)
 __all__ = sorted({name for module in _chapters for name in module.__all__})

@@ -119,22 +119,22 @@ def default_causal_config(truth: GroundTruth, head: str = "decomposed", **overri
     import causal_mmm_nb.decomposed  # noqa: F401  (adds MMMConfig.decomposed)
     return MMMConfig.decomposed(**overrides) if head == "decomposed" else MMMConfig.small(**overrides)
 
-# %% ../nbs/13_benchmark.ipynb #307712fa
-CAUSAL_METHODS = ("causal_mmm", "causal_mmm_balanced", "plain_head")
+# %% ../nbs/13_benchmark.ipynb #98de8149
+CAUSAL_METHODS = ("causal_mmm", "causal_mmm_alpha0", "causal_mmm_seeds_only", "plain_head")
 
 def causal_mmm_methods(names=CAUSAL_METHODS, n_members: int = 5, **overrides) -> dict:
     "Benchmark methods for the causal transformer variants in `names`; `overrides` go to every MMMConfig (e.g. epochs)."
-    def ensemble(alpha):
+    def ensemble(alpha=None, resample="blocks"):
         def method(df, truth):
             from causal_mmm_nb.uncertainty import MMMEnsemble
-            cfg = default_causal_config(truth, "decomposed", alpha=alpha, **overrides)
-            return MMMEnsemble(cfg, n_members=n_members).fit(df, **fit_roles(truth))
+            cfg = default_causal_config(truth, "decomposed", **overrides, **({} if alpha is None else dict(alpha=alpha)))
+            return MMMEnsemble(cfg, n_members=n_members, resample=resample).fit(df, **fit_roles(truth))
         return method
     def plain(df, truth):
         from causal_mmm_nb.core import CausalMMM
         import causal_mmm_nb.ate  # noqa: F401  (adds CausalMMM.ate_estimator)
         return CausalMMMAdapter(CausalMMM(default_causal_config(truth, "plain", **overrides)).fit(df, **fit_roles(truth), progress=False))
-    every = dict(causal_mmm=ensemble(0.0), causal_mmm_balanced=ensemble(0.01), plain_head=plain)
+    every = dict(causal_mmm=ensemble(), causal_mmm_alpha0=ensemble(0.0), causal_mmm_seeds_only=ensemble(None, None), plain_head=plain)
     unknown = [n for n in names if n not in every]
     if unknown: raise ValueError(f"unknown causal methods {unknown}; choose from {list(every)}")
     return {n: every[n] for n in names}
@@ -239,7 +239,7 @@ def markdown_table(t: pd.DataFrame, digits: int = 3) -> str:
     rows = [[str(i)] + [fmt(v) for v in r] for i, r in zip(t.index, t.itertuples(index=False))]
     return "\n".join("| " + " | ".join(r) + " |" for r in [cols, ["---"] * len(cols)] + rows)
 
-# %% ../nbs/13_benchmark.ipynb #34cdf1bb
+# %% ../nbs/13_benchmark.ipynb #f78c659c
 def benchmark_report(results: pd.DataFrame, note: str = "") -> str:
     "Markdown summary: median ATE error, ratio to the oracle, share error, coverage, fit seconds, and the targets."
     parts = [f"# Recovery benchmark\n\n{note}\n"]
@@ -249,8 +249,8 @@ def benchmark_report(results: pd.DataFrame, note: str = "") -> str:
         agg = "mean" if value == "ate_coverage" else "median"
         t = summarize(results, value, agg).dropna(axis=1, how="all")
         if t.shape[1]: parts.append(f"## {title}\n\n{markdown_table(t)}\n")
-    for m in ("causal_mmm", "causal_mmm_balanced", "plain_head"):
-        if m in set(results.method) and "oracle" in set(results.method):
+    for m in [m for m in dict.fromkeys(results.method) if m not in BASELINE_METHODS]:
+        if "oracle" in set(results.method):
             parts.append(f"## targets for {m}\n\n{markdown_table(check_targets(results, m).set_index('target'))}\n")
     return "\n".join(parts)
 

@@ -24,18 +24,20 @@ def cmd_tour(args) -> int:
     print(truth.summary().to_string(index=False, float_format=lambda v: f"{v:,.3f}"))
     return 0
 
-# %% ../nbs/10_cli.ipynb #241039f1
+# %% ../nbs/10_cli.ipynb #1339e3a0
 def _causal_mmm():
     "The CausalMMM class, with `ate_estimator` patched on by importing the ATE chapter."
     from causal_mmm_nb.core import CausalMMM
     import causal_mmm_nb.ate  # noqa: F401  (adds CausalMMM.ate_estimator)
     return CausalMMM
 
-def make_config(size: str, has_geo: bool, epochs: int | None = None, seed: int = 0):
-    "MMMConfig for the command line: 'small', 'default' or 'auto' (small without geos)."
+def make_config(size: str, has_geo: bool, epochs: int | None = None, seed: int = 0, head: str = "decomposed"):
+    "MMMConfig for the command line: the decomposed preset, or for the plain head 'small', 'default' or 'auto'."
     from causal_mmm_nb.streams import MMMConfig
-    small = size == "small" or (size == "auto" and not has_geo)
+    import causal_mmm_nb.decomposed  # noqa: F401  (adds MMMConfig.decomposed)
     kw = dict(seed=seed) | (dict(epochs=epochs) if epochs else {})
+    if head == "decomposed": return MMMConfig.decomposed(**kw)
+    small = size == "small" or (size == "auto" and not has_geo)
     return MMMConfig.small(**kw) if small else MMMConfig(**kw)
 
 # %% ../nbs/10_cli.ipynb #3934d488
@@ -81,14 +83,14 @@ def attribution_vs_truth(att: pd.DataFrame, truth) -> tuple[pd.DataFrame, float]
     tab = pd.DataFrame(dict(ate=a.ate, true_ate=t.ate, share=a.share, true_share=t.share, roi=a.roi, true_roi=t.roi)).reset_index()
     return tab, ate_error(att, truth)
 
-# %% ../nbs/10_cli.ipynb #ac98655e
+# %% ../nbs/10_cli.ipynb #9b5473d7
 def cmd_demo(args) -> int:
     "Simulate a preset, fit CausalMMM, print attribution vs the truth and save outputs and plots."
     CausalMMM = _causal_mmm()
     df, truth = simulate_mmm(preset=args.preset, seed=args.seed)
     roles = truth.column_roles()
-    cfg = make_config(args.size, roles["geo_col"] is not None, args.epochs, args.seed)
-    print(f"demo: preset {args.preset!r} (seed {args.seed}), {len(df)} rows; fitting {args.size} config, up to {cfg.epochs} epochs", file=sys.stderr)
+    cfg = make_config(args.size, roles["geo_col"] is not None, args.epochs, args.seed, args.head)
+    print(f"demo: preset {args.preset!r} (seed {args.seed}), {len(df)} rows; fitting the {cfg.outcome_head} head, up to {cfg.epochs} epochs", file=sys.stderr)
     t0 = time.perf_counter()
     mmm = CausalMMM(cfg).fit(df, **roles, progress=not args.quiet)
     att = write_outputs(mmm, Path(args.out), truth)
@@ -117,7 +119,7 @@ def read_frame(path: str, date_col: str) -> pd.DataFrame:
         raise MMMDataError(f"date column {date_col!r} has values that are not dates ({' '.join(str(e).split())[:120]}); fix: use ISO dates like 2023-01-02")
     return df
 
-# %% ../nbs/10_cli.ipynb #36eabbf4
+# %% ../nbs/10_cli.ipynb #9fa49d9d
 def cmd_fit(args) -> int:
     "Fit CausalMMM on a CSV and write model, attribution.csv, roi_curves.csv, marginal_roi.csv and plots."
     CausalMMM = _causal_mmm()
@@ -125,7 +127,7 @@ def cmd_fit(args) -> int:
     roles = dict(date_col=args.date, channel_cols=_names(args.channels), target_col=args.target, control_cols=_names(args.controls),
                  geo_col=args.geo, static_cols=_names(args.static))
     if not roles["channel_cols"]: raise MMMDataError("--channels is empty; fix: name the spend columns, e.g. --channels tv,search")
-    cfg = make_config(args.size, args.geo is not None, args.epochs, args.seed)
+    cfg = make_config(args.size, args.geo is not None, args.epochs, args.seed, args.head)
     mmm = CausalMMM(cfg).fit(df, **roles, progress=not args.quiet)
     att = write_outputs(mmm, Path(args.out))
     print(_table(att))
@@ -189,15 +191,16 @@ def cmd_bench(args) -> int:
     print(text + f"\nwrote {out / 'benchmark_results.csv'}, {out / 'benchmark.png'}, {out / 'summary.md'}")
     return 0
 
-# %% ../nbs/10_cli.ipynb #4406141f
+# %% ../nbs/10_cli.ipynb #0c563962
 def _add_fit_options(p):
     "Options shared by `fit` and `demo`."
-    p.add_argument("--epochs", type=int, default=None, help="maximum training epochs")
-    p.add_argument("--size", default="auto", choices=["auto", "small", "default"], help="model size (auto: small without geos)")
+    p.add_argument("--epochs", type=int, default=None, help="maximum training epochs (default: the preset's)")
+    p.add_argument("--head", default="decomposed", choices=["decomposed", "plain"], help="outcome head (default decomposed)")
+    p.add_argument("--size", default="auto", choices=["auto", "small", "default"], help="plain head's size (auto: small without geos)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--quiet", action="store_true", help="no progress bar")
 
-# %% ../nbs/10_cli.ipynb #a8dedef6
+# %% ../nbs/10_cli.ipynb #f8cbc4a9
 def build_parser() -> argparse.ArgumentParser:
     "The `causal-mmm` argument parser with one sub-parser per job."
     p = argparse.ArgumentParser(prog="causal-mmm", description="Causal Transformer marketing mix modelling.")
@@ -209,7 +212,7 @@ def build_parser() -> argparse.ArgumentParser:
     d = sub.add_parser("demo", help="simulate a market, fit the model, print attribution against the truth")
     d.add_argument("--preset", default="national_confounded", choices=sorted(PRESETS))
     d.add_argument("--out", default="causal_mmm_demo", help="folder for the model, tables and plots")
-    _add_fit_options(d); d.set_defaults(func=cmd_demo, epochs=40)
+    _add_fit_options(d); d.set_defaults(func=cmd_demo)
     _add_subcommands(sub)
     return p
 

@@ -156,11 +156,11 @@ def decomposition_ate(model: DecomposedCausalTransformer, data, preprocessor, cr
     sigma = preprocessor.inverse_target(np.ones((G, 1)), data.geos)[:, 0] - preprocessor.inverse_target(np.zeros((G, 1)), data.geos)[:, 0]
     return pd.Series((c.sum(1) * sigma[:, None]).sum(0), index=list(data.channels), name="ate")
 
-# %% ../nbs/06a_decomposed_head.ipynb #226bce29
+# %% ../nbs/06a_decomposed_head.ipynb #3e575c93
 @patch(cls_method=True)
 def decomposed(cls: MMMConfig, **kw) -> MMMConfig:
     "Preset for the decomposed outcome head (this chapter) on one national series; keyword arguments override any field."
-    return cls.small(**{**dict(outcome_head="decomposed", lr=1e-2, dropout=0.0, alpha=0.0, sign_weight=0.0, epochs=300, patience=300), **kw})
+    return cls.small(**{**dict(outcome_head="decomposed", lr=1e-2, dropout=0.0, alpha=0.01, sign_weight=0.0, epochs=300, patience=300), **kw})
 
 # %% ../nbs/06a_decomposed_head.ipynb #470fa0e3
 def plot_response_curves(model, data, preprocessor, truth, multipliers=None, creative=None, axes=None):

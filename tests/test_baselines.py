@@ -98,7 +98,7 @@ def test_scenarios_and_lazy_causal_methods():
     for name in SCENARIOS:
         df, truth = scenario_data(name, 0)
         assert 0.08 < truth.ate.sum() / df.sales.sum() < 0.32, name
-    assert set(causal_mmm_methods()) == {"causal_mmm", "causal_mmm_balanced", "plain_head"}
+    assert set(causal_mmm_methods()) == {"causal_mmm", "causal_mmm_alpha0", "causal_mmm_seeds_only", "plain_head"}
 
 
 def test_quick_benchmark_complete_and_finite():
