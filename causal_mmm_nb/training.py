@@ -6,10 +6,11 @@
 __all__ = ['MIN_TRAIN_WEEKS', 'MMMTrainingError', 'check_trainable', 'to_device', 'TrainResult', 'evaluate', 'geo_batches',
            'restrict_weeks', 'train_model', 'plot_history']
 
-# %% ../nbs/06_training.ipynb #59ebacc8
+# %% ../nbs/06_training.ipynb #0b535435
 import copy
 import math
 import time
+import warnings
 from dataclasses import dataclass
 import numpy as np
 import pandas as pd
@@ -105,7 +106,15 @@ def _setup(model, data, cfg, priors, preprocessor, creative, train_weeks=None):
                              n_geos=cfg.prior_geos, seed=cfg.seed)
     return train_w, val_w, main_opt, adv_opt, make_ema(model, cfg.ema_decay), prior_fn
 
-# %% ../nbs/06_training.ipynb #22e3ee5d
+# %% ../nbs/06_training.ipynb #51a7bbe0
+def _warn_if_untrained(history: pd.DataFrame, patience: int, epochs: int):
+    "Warn when the kept epoch is the first one although later epochs ran; say which setting to raise."
+    if len(history) > 1 and int(history.val_y.idxmin()) == 0:
+        fix = f"raise cfg.patience (now {patience} epochs' worth)" if len(history) < epochs else f"raise cfg.epochs (now {epochs})"
+        warnings.warn(f"the holdout loss was lowest at epoch 0 and training stopped after {len(history)} epochs: the kept model "
+                      f"has barely trained; {fix} so the loss can turn", stacklevel=3)
+
+# %% ../nbs/06_training.ipynb #9d9cb719
 def train_model(model: nn.Module, data, cfg, priors: ChannelPriors = None, preprocessor=None, creative=None,
                 progress: bool = True, epochs: int = None, patience: int = None, train_weeks=None) -> TrainResult:
     "Train `model` on `data` (MMMTensors) with balancing, priors, EMA and early stopping on the holdout weeks."
@@ -131,6 +140,7 @@ def train_model(model: nn.Module, data, cfg, priors: ChannelPriors = None, prepr
         if bad >= patience: break
     ema.module.load_state_dict(best_state); ema.module.eval()
     hist = pd.DataFrame(rows)
+    _warn_if_untrained(hist, patience, epochs)
     return TrainResult(ema.module, model, hist, int(hist.val_y.idxmin()), time.perf_counter() - t0)
 
 # %% ../nbs/06_training.ipynb #2f424cb2

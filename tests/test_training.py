@@ -205,3 +205,16 @@ def test_geo_batches_and_prior_subsets_are_reproducible(panel):
     full = dataclasses.replace(cfg, geo_batch_size=0)
     other = train_model(panel_model(data, full), data, full, make_priors(data.channels), pre, progress=False).history
     assert not np.allclose(other.val_y, h.val_y)               # batches change the path: 3 steps per epoch, not 1
+
+
+def test_warns_when_the_kept_epoch_is_the_first(prepared, monkeypatch):
+    "A holdout loss that only rises keeps epoch 0: the user is told to raise the patience."
+    import causal_mmm_nb.training as training
+    losses = iter(np.linspace(1.0, 2.0, 50))
+    monkeypatch.setattr(training, "evaluate", lambda *a, **k: float(next(losses)))
+    data, _ = prepared
+    cfg = MMMConfig.small(epochs=10, patience=3)
+    model = CausalTransformer(cfg, data.spend.shape[-1], data.controls.shape[-1])
+    with pytest.warns(UserWarning, match="lowest at epoch 0.*raise cfg.patience"):
+        res = train_model(model, data, cfg, progress=False)
+    assert res.best_epoch == 0 and len(res.history) == 1 + 3          # epoch 0, then patience 3
