@@ -146,13 +146,13 @@ def causal_mmm_available() -> bool:
         return hasattr(CausalMMM, "ate_estimator")
     except ImportError: return False
 
-# %% ../nbs/13_benchmark.ipynb #e98af48a
+# %% ../nbs/13_benchmark.ipynb #b2991781
 def interval_scores(z: pd.DataFrame, truth: GroundTruth) -> dict:
-    "Share of channels whose true ATE is inside [ate_lo, ate_hi], and the median interval width / |true ATE| summed; NaN without intervals."
+    "Coverage of the true ATEs by [ate_lo, ate_hi] (chapter 08a) and summed interval width / summed |true ATE|; NaN without intervals."
     if "ate_lo" not in z: return dict(ate_coverage=np.nan, interval_width=np.nan)
-    t = _as_series(truth.ate).reindex(z.channel).to_numpy()
-    lo, hi = z.ate_lo.to_numpy(), z.ate_hi.to_numpy()
-    return dict(ate_coverage=float(((lo <= t) & (t <= hi)).mean()), interval_width=float((hi - lo).sum() / np.abs(t).sum()))
+    from causal_mmm_nb.uncertainty import interval_coverage
+    width = (z.ate_hi - z.ate_lo).sum() / truth.ate.reindex(z.channel).abs().sum()
+    return dict(ate_coverage=interval_coverage(z, truth), interval_width=float(width))
 
 def evaluate(model, df: pd.DataFrame, truth: GroundTruth, holdout_weeks: int = 13) -> dict:
     "All scores of one fitted model against the truth."

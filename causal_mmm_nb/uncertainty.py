@@ -45,31 +45,26 @@ class MMMEnsemble:
 
     def __repr__(self): return f"MMMEnsemble({len(self.members)} of {self.n_members} members fitted, resample={self.resample!r})"
 
-# %% ../nbs/08a_uncertainty.ipynb #f9f11195
-@dataclasses.dataclass
-class _Weeks:
-    n_weeks: int
-    n_train: int
-
-def _weeks(df: pd.DataFrame, date_col: str, holdout_weeks: int) -> _Weeks:
-    "Number of distinct weeks and of training weeks in `df`."
+# %% ../nbs/08a_uncertainty.ipynb #64081d3c
+def _weeks(df: pd.DataFrame, date_col: str, holdout_weeks: int) -> tuple[int, int]:
+    "Number of distinct weeks in `df` and of training weeks before the holdout."
     if date_col not in df.columns: raise MMMModelError(f"date_col {date_col!r} is not a column of the frame")
     n = df[date_col].nunique()
-    return _Weeks(n, n - holdout_weeks)
+    return n, n - holdout_weeks
 
-# %% ../nbs/08a_uncertainty.ipynb #59be6d7c
+# %% ../nbs/08a_uncertainty.ipynb #125532ba
 from fastcore.basics import patch
 
 @patch
 def fit(self: MMMEnsemble, df: pd.DataFrame, date_col: str, channel_cols, target_col: str, progress: bool = False,
         **fit_kwargs) -> MMMEnsemble:
     "Fit every member on `df` (arguments as `CausalMMM.fit`); returns self."
-    w, self.members = _weeks(df, date_col, self.cfg.holdout_weeks), []
+    (n_weeks, n_train), self.members = _weeks(df, date_col, self.cfg.holdout_weeks), []
     for m in range(self.n_members):
         cfg = dataclasses.replace(self.cfg, seed=self.cfg.seed + m)
         weeks = None
         if self.resample == "blocks":
-            weeks = block_resample_weeks(w.n_weeks, w.n_train, self.block_weeks, generator=torch.Generator().manual_seed(cfg.seed))
+            weeks = block_resample_weeks(n_weeks, n_train, self.block_weeks, generator=torch.Generator().manual_seed(cfg.seed))
         member = CausalMMM(cfg).fit(df, date_col, channel_cols, target_col, train_weeks=weeks, progress=False, **fit_kwargs)
         self.members.append(member)
         if progress: print(f"member {m + 1}/{self.n_members}: best epoch {member.best_epoch}", flush=True)
@@ -101,11 +96,15 @@ def predict(self: MMMEnsemble, df: pd.DataFrame) -> pd.Series:
     if not self.members: raise MMMModelError("this MMMEnsemble is not fitted: call .fit(df, ...)")
     return sum(m.predict(df) for m in self.members) / len(self.members)
 
-# %% ../nbs/08a_uncertainty.ipynb #a0eec0a3
+# %% ../nbs/08a_uncertainty.ipynb #8c1a9f7b
+def _true_values(truth, column: str, channels) -> np.ndarray:
+    "The simulator's true ate, roi or share per channel, in `channels` order."
+    true = {"ate": truth.ate, "roi": truth.roi, "share": truth.ate / truth.ate.sum()}[column]
+    return true.reindex(channels).to_numpy()
+
 def interval_coverage(z: pd.DataFrame, truth, column: str = "ate") -> float:
     "Share of channels whose true value (truth.ate, .roi or shares) lies in [column_lo, column_hi]."
-    true = {"ate": truth.ate, "roi": truth.roi, "share": truth.ate / truth.ate.sum()}[column]
-    t = true.reindex(z.channel).to_numpy()
+    t = _true_values(truth, column, z.channel)
     return float(((z[f"{column}_lo"].to_numpy() <= t) & (t <= z[f"{column}_hi"].to_numpy())).mean())
 
 def plot_intervals(z: pd.DataFrame, truth=None, column: str = "ate", scale: float = 1e3, unit: str = "thousands", ax=None):
@@ -115,8 +114,7 @@ def plot_intervals(z: pd.DataFrame, truth=None, column: str = "ate", scale: floa
     err = np.vstack([z[column] - z[f"{column}_lo"], z[f"{column}_hi"] - z[column]]).clip(min=0) / scale
     ax.errorbar(x, z[column] / scale, yerr=err, fmt="o", capsize=4, label="ensemble mean and interval")
     if truth is not None:
-        true = {"ate": truth.ate, "roi": truth.roi, "share": truth.ate / truth.ate.sum()}[column]
-        ax.scatter(x, true.reindex(z.channel) / scale, marker="x", color="k", zorder=3, label="truth")
+        ax.scatter(x, _true_values(truth, column, z.channel) / scale, marker="x", color="k", zorder=3, label="truth")
     ax.axhline(0, color="grey", lw=0.6); ax.set_xticks(x, z.channel)
     ax.set(title=f"Zero-spend {column.upper()} per channel with the ensemble's interval", xlabel="channel", ylabel=f"{column} ({unit})")
     ax.legend(); return ax
