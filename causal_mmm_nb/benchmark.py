@@ -106,7 +106,7 @@ BASELINE_METHODS: dict = {
     "naive": lambda df, truth: NaiveRegressionMMM().fit(df, **fit_roles(truth)),
 }
 
-# %% ../nbs/13_benchmark.ipynb #96de2c22
+# %% ../nbs/13_benchmark.ipynb #ffc72cf8
 class CausalMMMAdapter:
     "A fitted CausalMMM seen through the benchmark interface: zero_spend() and predict(df)."
     def __init__(self, mmm): self.mmm = mmm
@@ -114,10 +114,11 @@ class CausalMMMAdapter:
     def predict(self, df: pd.DataFrame): return self.mmm.predict(df)
 
 def default_causal_config(truth: GroundTruth, head: str = "decomposed", **overrides):
-    "MMMConfig for a scenario: the decomposed preset, or small() for the plain head."
+    "MMMConfig for a scenario: the decomposed preset (its panel variant on a geo panel), or small() for the plain head."
     from causal_mmm_nb.streams import MMMConfig
     import causal_mmm_nb.decomposed  # noqa: F401  (adds MMMConfig.decomposed)
-    return MMMConfig.decomposed(**overrides) if head == "decomposed" else MMMConfig.small(**overrides)
+    if head == "decomposed": return MMMConfig.decomposed(panel=len(truth.geos) > 1, **overrides)
+    return MMMConfig.small(**overrides)
 
 # %% ../nbs/13_benchmark.ipynb #98de8149
 CAUSAL_METHODS = ("causal_mmm", "causal_mmm_alpha0", "causal_mmm_seeds_only", "plain_head")

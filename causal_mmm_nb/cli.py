@@ -32,11 +32,11 @@ def _causal_mmm():
     return CausalMMM
 
 def make_config(size: str, has_geo: bool, epochs: int | None = None, seed: int = 0, head: str = "decomposed"):
-    "MMMConfig for the command line: the decomposed preset, or for the plain head 'small', 'default' or 'auto'."
+    "MMMConfig for the command line: the decomposed preset (its panel variant with a geo column), or for the plain head 'small', 'default' or 'auto'."
     from causal_mmm_nb.streams import MMMConfig
     import causal_mmm_nb.decomposed  # noqa: F401  (adds MMMConfig.decomposed)
     kw = dict(seed=seed) | (dict(epochs=epochs) if epochs else {})
-    if head == "decomposed": return MMMConfig.decomposed(**kw)
+    if head == "decomposed": return MMMConfig.decomposed(panel=has_geo, **kw)
     small = size == "small" or (size == "auto" and not has_geo)
     return MMMConfig.small(**kw) if small else MMMConfig(**kw)
 

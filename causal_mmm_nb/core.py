@@ -5,15 +5,16 @@
 # %% auto #0
 __all__ = ['FORMAT_VERSION', 'MMMModelError', 'CausalMMM', 'creative_tensor']
 
-# %% ../nbs/07_causal_mmm.ipynb #dde80e25
+# %% ../nbs/07_causal_mmm.ipynb #fc02db71
 import json
 import os
 from pathlib import Path
-from dataclasses import asdict
+from dataclasses import asdict, replace
 import numpy as np
 import pandas as pd
 import torch
 import torch.nn as nn
+import torch.nn.functional as F
 import causal_mmm_nb
 from .data import MMMPreprocessor, MMMTensors
 from .streams import MMMConfig, CausalTransformer
@@ -60,7 +61,7 @@ def creative_tensor(creative_embeddings, channels: list):
     if bad: raise MMMModelError(f"creative_embeddings contain NaN or inf for {bad}; fix: recompute or impute those vectors")
     return torch.as_tensor(x)
 
-# %% ../nbs/07_causal_mmm.ipynb #e09aadc8
+# %% ../nbs/07_causal_mmm.ipynb #0207f86e
 from fastcore.basics import patch
 
 @patch
@@ -74,7 +75,7 @@ def fit(self: CausalMMM, df: pd.DataFrame, date_col: str, channel_cols, target_c
     self.columns = dict(date_col=date_col, channel_cols=channels, target_col=target_col, control_cols=list(control_cols),
                         geo_col=geo_col, static_cols=list(static_cols))
     self.preprocessor = MMMPreprocessor(**self.columns).fit(df, holdout_weeks=cfg.holdout_weeks)
-    self.data, self.channels = self.preprocessor.transform(df), channels
+    self.data, self.channels = self._tensors(df), channels
     self.model = self._build_model()
     res = train_model(self.model, self.data, cfg, self.priors, self.preprocessor, self.creative, progress, train_weeks=train_weeks)
     self.ema_model, self.history, self.best_epoch = res.ema_model, res.history, res.best_epoch
@@ -95,8 +96,23 @@ def _build_model(self: CausalMMM) -> nn.Module:
 def _dims(self: CausalMMM) -> dict:
     "Sizes the model is built with."
     c = self.columns
-    return dict(n_channels=len(c["channel_cols"]), n_controls=len(c["control_cols"]), n_static=len(c["static_cols"]),
+    n_dummies = len(self.preprocessor.geos) if self._geo_dummies() else 0
+    return dict(n_channels=len(c["channel_cols"]), n_controls=len(c["control_cols"]), n_static=len(c["static_cols"]) + n_dummies,
                 creative_dim=None if self.creative is None else int(self.creative.shape[1]))
+
+@patch
+def _geo_dummies(self: CausalMMM) -> bool:
+    "Whether the static features carry one indicator per geo: cfg.geo_intercepts on a panel."
+    return self.cfg.geo_intercepts and len(self.preprocessor.geos) > 1
+
+@patch
+def _tensors(self: CausalMMM, df: pd.DataFrame) -> MMMTensors:
+    "The frame as model tensors; with geo intercepts, an indicator of each fitted geo is appended to the static features."
+    data = self.preprocessor.transform(df)
+    if not self._geo_dummies(): return data
+    idx = torch.as_tensor(self.preprocessor._geo_idx(data.geos))
+    dummies = F.one_hot(idx, len(self.preprocessor.geos)).to(data.static.dtype)
+    return replace(data, static=torch.cat([data.static, dummies], -1))
 
 # %% ../nbs/07_causal_mmm.ipynb #455bdffc
 @patch
@@ -113,12 +129,12 @@ def _check_frame(self: CausalMMM, df: pd.DataFrame):
     if missing: raise MMMModelError(f"the frame lacks columns the model was fitted on: {missing}; "
                                     f"fitted columns: {self._required_columns()}")
 
-# %% ../nbs/07_causal_mmm.ipynb #e81635a0
+# %% ../nbs/07_causal_mmm.ipynb #1a1552c3
 @patch
 def predict(self: CausalMMM, df: pd.DataFrame) -> pd.Series:
     "EMA-model outcome per row of `df` in original units, one week ahead, teacher-forced on df's observed target."
     self._check_frame(df)
-    data = self.preprocessor.transform(df)
+    data = self._tensors(df)
     self.ema_model.eval()
     with torch.no_grad(): y = self.ema_model(**model_inputs(to_device(data, self.cfg.device), to_device(self.creative, self.cfg.device))).y_hat
     y = self.preprocessor.inverse_target(y, data.geos)                                     # (G, T) original units

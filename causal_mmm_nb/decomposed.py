@@ -55,20 +55,26 @@ def _init(self: ChannelResponse, weight_init: float):
         self.kernel_out.bias.copy_(-0.3 * torch.arange(self.n_lags))
         self.weight_out.bias.fill_(weight_init); self.rate_out.bias.zero_()
 
-# %% ../nbs/06a_decomposed_head.ipynb #9d7a9584
+# %% ../nbs/06a_decomposed_head.ipynb #c9678062
 @patch
-def params(self: ChannelResponse, n_channels: int, creative=None, device=None) -> tuple:
-    "kernel (K, L+1) >= 0 summing to 1, atom weights (K, 2M) >= 0, rates (K, M) > 0, kappas (K, M) > 0."
+def hidden(self: ChannelResponse, n_channels: int, creative=None, device=None) -> torch.Tensor:
+    "(K, hidden): each channel's identity (its code, plus its creative offset) through the shared layer."
     h = self.code_mlp(channel_code(n_channels, self.d_code, device))
     if creative is not None:
         if self.creative is None: raise ValueError("creative embeddings passed, but the head was built with creative_dim=None")
         h = h + self.creative(creative)
+    return h
+
+@patch
+def params(self: ChannelResponse, n_channels: int, creative=None, device=None) -> tuple:
+    "kernel (K, L+1) >= 0 summing to 1, atom weights (K, 2M) >= 0, rates (K, M) > 0, kappas (K, M) > 0."
+    h = self.hidden(n_channels, creative, device)
     kernel = self.kernel_out(h).softmax(-1)
     w = F.softplus(self.weight_out(h)) / (2 * self.n_atoms)
     r = self.rate_out(h)
     return kernel, w, (self.log_rates + r[:, :self.n_atoms]).exp(), (self.log_kappas + r[:, self.n_atoms:]).exp()
 
-# %% ../nbs/06a_decomposed_head.ipynb #c116c91a
+# %% ../nbs/06a_decomposed_head.ipynb #b22a1c58
 @patch
 def saturate(self: ChannelResponse, x, w, rates, kappas):
     "x (..., K) >= 0 -> (..., K): sum of w * [1 - exp(-r x), x^2/(x^2 + kappa^2)]; 0 at 0, non-decreasing."
@@ -77,17 +83,18 @@ def saturate(self: ChannelResponse, x, w, rates, kappas):
     return (atoms * w).sum(-1)
 
 @patch
-def forward(self: ChannelResponse, spend, creative=None):
-    "spend (B,T,K) >= 0 -> unsigned contributions (B,T,K), each from the channel's own last L+1 weeks."
+def forward(self: ChannelResponse, spend, creative=None, normalised: bool = False):
+    "spend (B,T,K) >= 0 -> unsigned contributions (B,T,K), each from the channel's own last L+1 weeks; `normalised`: divided by their ceiling, in [0, 1)."
     kernel, w, rates, kappas = self.params(spend.shape[-1], creative, spend.device)
     x = (lagged(spend, self.n_lags) * kernel).sum(-1)                 # adstocked pressure (B, T, K)
-    return self.saturate(x.clamp_min(0), w, rates, kappas)
+    f = self.saturate(x.clamp_min(0), w, rates, kappas)
+    return f / w.sum(-1) if normalised else f
 
-# %% ../nbs/06a_decomposed_head.ipynb #da7e3984
+# %% ../nbs/06a_decomposed_head.ipynb #8e094cb6
 class DecomposedCausalTransformer(nn.Module):
-    "Outcome = baseline(controls, trend, season, static) + sum over channels of s_k * f_k(own adstocked spend)."
+    "Outcome = baseline(controls, trend, season, static) + sum over channels of s_k * f_k(own adstocked spend) (+ pairwise synergy)."
     def __init__(self, cfg: MMMConfig, n_channels: int, n_controls: int, n_static: int = 0,
-                 creative_dim: int | None = None, n_season: int = 3, n_atoms: int = 8):
+                 creative_dim: int | None = None, n_season: int = 3, n_atoms: int = 8, synergy_rank: int = 4):
         super().__init__()
         cfg.validate()
         self.cfg, self.n_channels, self.n_controls, self.n_static, self.n_season = cfg, n_channels, n_controls, n_static, n_season
@@ -98,6 +105,9 @@ class DecomposedCausalTransformer(nn.Module):
         self.base_mlp = nn.Sequential(nn.Linear(max(n_controls + n_static, 1), d), nn.GELU(), nn.Dropout(cfg.dropout))
         self.base_out, self.phi = nn.Linear(d, 1), nn.Linear(d, cfg.d_phi)
         self.spend_head = SpendHead(cfg.d_phi)
+        if cfg.synergy:                                      # pair strengths from the channel identities, shared weights
+            self.synergy_code = nn.Linear(d, synergy_rank)
+            self.synergy_bias = nn.Parameter(torch.tensor(-3.0))
 
 # %% ../nbs/06a_decomposed_head.ipynb #6f96d680
 @patch
@@ -116,7 +126,25 @@ def baseline(self: DecomposedCausalTransformer, controls, static=None):
     h = self.base_mlp(own)
     return self.base_lin(lin).squeeze(-1) + self.base_out(h).squeeze(-1), F.elu(self.phi(h))
 
-# %% ../nbs/06a_decomposed_head.ipynb #fb8847f9
+# %% ../nbs/06a_decomposed_head.ipynb #a9f06dc7
+@patch
+def synergy(self: DecomposedCausalTransformer, spend, creative=None) -> torch.Tensor:
+    "v (B,T,K,K): v[..., j, k] = s_j gamma_jk fbar_j fbar_k for j < k with s_j == s_k, else 0; all 0 without cfg.synergy."
+    B, T, K = spend.shape
+    if not self.cfg.synergy: return spend.new_zeros(B, T, K, K)
+    fbar = self.response(spend, creative, normalised=True)                          # (B, T, K) in [0, 1)
+    g = self.synergy_code(self.response.hidden(K, creative, spend.device))          # (K, r)
+    gamma = F.softplus(g @ g.T / math.sqrt(g.shape[-1]) + self.synergy_bias)        # (K, K) >= 0
+    pairs = torch.triu(torch.ones(K, K, device=spend.device), 1) * (self.signs[:, None] == self.signs[None, :])
+    return fbar[..., :, None] * fbar[..., None, :] * gamma * pairs * self.signs[:, None]
+
+@patch
+def channel_effects(self: DecomposedCausalTransformer, spend, creative=None) -> torch.Tensor:
+    "(B,T,K): what switching channel k off removes: c_k plus every synergy term that involves k."
+    v = self.synergy(spend, creative)
+    return self.contributions(spend, creative) + v.sum(-1) + v.sum(-2)
+
+# %% ../nbs/06a_decomposed_head.ipynb #272d3f68
 @patch
 def forward(self: DecomposedCausalTransformer, spend, controls, target, static=None, creative=None) -> ModelOutput:
     "spend (B,T,K), controls (B,T,C), target (B,T) (unused), static (B,S), creative (K,E) -> ModelOutput."
@@ -124,7 +152,9 @@ def forward(self: DecomposedCausalTransformer, spend, controls, target, static=N
     if K != self.n_channels: raise ValueError(f"spend must be (batch, weeks, n_channels={self.n_channels}), got {tuple(spend.shape)}")
     if controls is None: controls = spend.new_zeros(B, T, 0)
     b, phi = self.baseline(controls, static if self.n_static else None)
-    return ModelOutput(b + self.contributions(spend, creative).sum(-1), self.spend_head(phi, K), phi)
+    y = b + self.contributions(spend, creative).sum(-1)
+    if self.cfg.synergy: y = y + self.synergy(spend, creative).sum((-2, -1))
+    return ModelOutput(y, self.spend_head(phi, K), phi)
 
 @patch
 def adversary_parameters(self: DecomposedCausalTransformer): return self.spend_head.parameters()
@@ -145,25 +175,28 @@ def set_signs(self: DecomposedCausalTransformer, signs) -> DecomposedCausalTrans
     self.signs.copy_(torch.where(s < 0, -1.0, 1.0))
     return self
 
-# %% ../nbs/06a_decomposed_head.ipynb #bbd9b912
+# %% ../nbs/06a_decomposed_head.ipynb #e14eeb44
 @torch.no_grad()
 def decomposition_ate(model: DecomposedCausalTransformer, data, preprocessor, creative=None) -> pd.Series:
-    "Zero-spend ATE per channel in original units as the sum over weeks (and geos) of the contributions c."
+    "Zero-spend ATE per channel in original units: the sum over weeks (and geos) of the channel effects (c plus synergy)."
     was = model.training; model.eval()
-    try: c = model.contributions(data.spend, creative).double().cpu().numpy()            # (G, T, K)
+    try: c = model.channel_effects(data.spend, creative).double().cpu().numpy()          # (G, T, K)
     finally: model.train(was)
     G = len(data.geos)
     sigma = preprocessor.inverse_target(np.ones((G, 1)), data.geos)[:, 0] - preprocessor.inverse_target(np.zeros((G, 1)), data.geos)[:, 0]
     return pd.Series((c.sum(1) * sigma[:, None]).sum(0), index=list(data.channels), name="ate")
 
-# %% ../nbs/06a_decomposed_head.ipynb #3e575c93
+# %% ../nbs/06a_decomposed_head.ipynb #71933aee
 @patch(cls_method=True)
-def decomposed(cls: MMMConfig, **kw) -> MMMConfig:
-    "Preset for the decomposed outcome head (this chapter) on one national series; keyword arguments override any field."
-    return cls.small(**{**dict(outcome_head="decomposed", lr=1e-2, dropout=0.0, alpha=0.01, sign_weight=0.0, epochs=300, patience=300), **kw})
+def decomposed(cls: MMMConfig, panel: bool = False, **kw) -> MMMConfig:
+    "Preset for the decomposed outcome head (this chapter): one national series, or a geo panel with `panel=True`; keyword arguments override any field."
+    preset = dict(outcome_head="decomposed", lr=1e-2, dropout=0.0, alpha=0.01, sign_weight=0.0, epochs=300, patience=300,
+                  geo_intercepts=True, geo_batch_size=0)
+    if panel: preset.update(epochs=1500, patience=1500)
+    return cls.small(**{**preset, **kw})
 
-# %% ../nbs/06a_decomposed_head.ipynb #470fa0e3
-def plot_response_curves(model, data, preprocessor, truth, multipliers=None, creative=None, axes=None):
+# %% ../nbs/06a_decomposed_head.ipynb #2dbbb2c1
+def plot_response_curves(model, data, preprocessor, truth, multipliers=None, creative=None, axes=None, label="decomposed head"):
     "Incremental outcome vs spend multiplier per channel: the fitted model (rollout) against the simulator's truth."
     from causal_mmm_nb.ate import ATEEstimator     # chapter 08; imported here because chapter 07 imports this module
     ms = np.linspace(0, 2, 11) if multipliers is None else np.asarray(multipliers)
@@ -172,7 +205,7 @@ def plot_response_curves(model, data, preprocessor, truth, multipliers=None, cre
     if axes is None: _, axes = plt.subplots(1, K, figsize=(3 * K, 3), sharey=True)
     for ax, ch in zip(np.atleast_1d(axes), data.channels):
         ax.plot(ms, truth.response_curve(ch, ms).incremental / 1e3, "k-", label="truth")
-        ax.plot(ms, est.roi_curve(ch, ms).incremental / 1e3, "C0--", label="decomposed head")
+        ax.plot(ms, est.roi_curve(ch, ms).incremental / 1e3, "C0--", label=label)
         ax.set(title=ch, xlabel="spend multiplier m")
     np.atleast_1d(axes)[0].set_ylabel("incremental sales, thousands"); np.atleast_1d(axes)[0].legend(fontsize=8)
     return axes

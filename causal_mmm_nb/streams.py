@@ -17,7 +17,7 @@ from fastcore.basics import patch
 from .tokenizer import FourierChannelTokenizer, channel_code
 from .attention import RelativePositionBias, MultiHeadAttention, causal_mask, additive_mask
 
-# %% ../nbs/03_streams.ipynb #bd254977
+# %% ../nbs/03_streams.ipynb #629afef8
 @dataclass
 class MMMConfig:
     "Every hyperparameter of the Causal Transformer MMM; defaults sized for 20 channels x 156 weeks (about 2.1 M parameters)."
@@ -47,6 +47,8 @@ class MMMConfig:
     geo_batch_size: int = 4     # geos per training step on a panel (an epoch passes over all); 0 = all geos in one step
     device: str = "cpu"         # torch device for training and inference ("cpu", "cuda", "cuda:1", "mps")
     outcome_head: str = "plain" # "plain": G_Y of this chapter; "decomposed": the identifiable head of chapter 06a
+    geo_intercepts: bool = False  # panel: one intercept per geo (CausalMMM adds a geo indicator to the static features)
+    synergy: bool = False       # decomposed head: non-negative pairwise synergy terms, 0 when either channel is off
 
     def __post_init__(self): self.validate()
 
@@ -73,7 +75,7 @@ def validate(self: MMMConfig) -> MMMConfig:
             raise ValueError(f"MMMConfig.{name} must be an integer >= 0 (0 = all geos), got {v!r}")
     return self._validate_structure()
 
-# %% ../nbs/03_streams.ipynb #d0db2a21
+# %% ../nbs/03_streams.ipynb #2e0f8a35
 OUTCOME_HEADS = ("plain", "decomposed")   # G_Y below, or chapter 06a's baseline + per-channel contributions
 
 @patch
@@ -88,6 +90,8 @@ def _validate_structure(self: MMMConfig) -> MMMConfig:
     if not 0 <= self.ema_decay < 1: raise ValueError(f"MMMConfig.ema_decay must be in [0, 1), got {self.ema_decay!r}")
     if self.outcome_head not in OUTCOME_HEADS:
         raise ValueError(f"MMMConfig.outcome_head must be one of {OUTCOME_HEADS}, got {self.outcome_head!r}")
+    for name in ("geo_intercepts", "synergy"):
+        if not isinstance(getattr(self, name), bool): raise ValueError(f"MMMConfig.{name} must be True or False, got {getattr(self, name)!r}")
     try: torch.device(self.device)
     except (RuntimeError, TypeError) as e:
         raise ValueError(f"MMMConfig.device {self.device!r} is not a torch device ({e}); use 'cpu' or 'cuda'") from None

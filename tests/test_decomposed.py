@@ -105,3 +105,62 @@ def test_causal_mmm_builds_the_decomposed_head_and_keeps_signs(tmp_path):
 
 def test_unknown_outcome_head_is_refused():
     with pytest.raises(ValueError, match="outcome_head must be one of"): MMMConfig(outcome_head="linear")
+
+# --- synergy terms (cfg.synergy) ---
+def test_synergy_is_zero_when_either_channel_is_off_and_never_negative():
+    m = model(synergy=True)
+    with torch.no_grad(): m.synergy_bias.fill_(1.0)                   # strong pairs, so a zero is not a small number
+    a = torch.rand(2, 30, 5, generator=torch.Generator().manual_seed(0)); a[..., 1] = 0
+    with torch.no_grad(): v = m.synergy(a)
+    assert torch.equal(v[..., 1, :], torch.zeros(2, 30, 5)) and torch.equal(v[..., :, 1], torch.zeros(2, 30, 5))
+    assert (v >= 0).all() and v[..., 0, 2].min() > 0
+    assert torch.equal(torch.tril(torch.ones(5, 5)).bool() & (v.abs().sum((0, 1)) > 0), torch.zeros(5, 5, dtype=torch.bool))
+
+def test_synergy_pairs_need_the_same_sign_and_effects_stay_monotone():
+    m = model(synergy=True); m.set_signs([1, 1, -1, 1, 1])
+    g = torch.Generator().manual_seed(1)
+    a = torch.rand(2, 30, 5, generator=g)
+    with torch.no_grad():
+        v = m.synergy(a)
+        assert torch.equal(v[..., 2, :], torch.zeros(2, 30, 5)) and torch.equal(v[..., :, 2], torch.zeros(2, 30, 5))
+        b = a.clone(); b[:, 10, 0] += 0.5                             # more spend on channel 0 never lowers the outcome
+        y = lambda s: m(s, torch.zeros(2, 30, 3), None).y_hat
+        assert (y(b) - y(a) >= -1e-6).all()
+
+def test_synergy_parameter_count_independent_of_channels():
+    assert count_parameters(model(K=5, synergy=True)) == count_parameters(model(K=20, synergy=True))
+    assert count_parameters(model(synergy=True)) > count_parameters(model())
+
+def test_decomposition_ate_with_synergy_equals_rollout(clean):
+    _, data, pre = clean
+    m = model(synergy=True)
+    with torch.no_grad(): m.synergy_bias.fill_(0.5)
+    _check_ate(m, data, pre)
+    with torch.no_grad(): effects, c = m.channel_effects(data.spend), m.contributions(data.spend)
+    assert (effects - c).sum() > 0                                    # the synergy is part of each channel's effect
+
+# --- one intercept per geo (cfg.geo_intercepts) ---
+def test_geo_intercepts_add_one_static_indicator_per_geo(tmp_path):
+    from causal_mmm_nb.core import CausalMMM
+    df, truth = simulate_mmm("geo_panel", seed=0, n_geos=4, n_weeks=60)
+    roles = truth.column_roles()
+    on = CausalMMM(MMMConfig.decomposed(panel=True, epochs=5, patience=5)).fit(df, **roles, progress=False)
+    off = CausalMMM(MMMConfig.decomposed(panel=True, epochs=5, patience=5, geo_intercepts=False)).fit(df, **roles, progress=False)
+    assert on.data.static.shape == (4, 1 + 4) and off.data.static.shape == (4, 1)
+    assert torch.equal(on.data.static[:, 1:], torch.eye(4))
+    assert on.ema_model.n_static == 5 and off.ema_model.n_static == 1
+    # predicting two geos in reverse order uses each geo's own indicator, the same numbers as the full frame
+    sub = df[df.geo.isin(["geo_03", "geo_01"])].iloc[::-1]
+    np.testing.assert_allclose(on.predict(sub).to_numpy(), on.predict(df).loc[sub.index].to_numpy(), rtol=1e-5)
+    on.save(tmp_path)
+    back = CausalMMM.load(tmp_path)
+    np.testing.assert_array_equal(back.predict(df).to_numpy(), on.predict(df).to_numpy())
+
+def test_geo_intercepts_leave_a_national_series_alone():
+    from causal_mmm_nb.core import CausalMMM
+    df, truth = simulate_mmm("national_clean", seed=0, n_weeks=60)
+    m = CausalMMM(MMMConfig.decomposed(epochs=3, patience=3)).fit(df, **truth.column_roles(), progress=False)
+    assert m.cfg.geo_intercepts and m.data.static.shape == (1, 0) and m.ema_model.n_static == 0
+
+def test_geo_intercepts_must_be_a_bool():
+    with pytest.raises(ValueError, match="MMMConfig.geo_intercepts must be True or False"): MMMConfig(geo_intercepts=1)
