@@ -39,7 +39,7 @@ class MMMEnsemble:
         if n_members < 2: raise ValueError(f"n_members must be >= 2 for an interval, got {n_members}")
         if resample not in ("blocks", None): raise ValueError(f"resample must be 'blocks' or None, got {resample!r}")
         if not 0 < interval < 1: raise ValueError(f"interval must be in (0, 1), got {interval}")
-        self.cfg = cfg if cfg is not None else MMMConfig.decomposed()
+        self.cfg, self.default_cfg = (cfg, False) if cfg is not None else (MMMConfig.decomposed(), True)
         self.n_members, self.resample, self.block_weeks, self.interval = n_members, resample, block_weeks, interval
         self.members = []
 
@@ -59,6 +59,7 @@ from fastcore.basics import patch
 def fit(self: MMMEnsemble, df: pd.DataFrame, date_col: str, channel_cols, target_col: str, progress: bool = False,
         **fit_kwargs) -> MMMEnsemble:
     "Fit every member on `df` (arguments as `CausalMMM.fit`); returns self."
+    if self.default_cfg: self.cfg = MMMConfig.decomposed(panel=fit_kwargs.get("geo_col") is not None)
     (n_weeks, n_train), self.members = _weeks(df, date_col, self.cfg.holdout_weeks), []
     for m in range(self.n_members):
         cfg = dataclasses.replace(self.cfg, seed=self.cfg.seed + m)

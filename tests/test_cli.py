@@ -87,3 +87,11 @@ def test_bench_quick_is_complete_and_finite(tmp_path):
     assert ens.ate_coverage.between(0, 1).all() and (ens.interval_width >= 0).all()
     text = (tmp_path / "summary.md").read_text()
     assert "## targets for causal_mmm" in text and (tmp_path / "benchmark.png").stat().st_size > 10_000
+
+def test_config_follows_the_data_shape():
+    from causal_mmm_nb.cli import make_config
+    from causal_mmm_nb.streams import MMMConfig
+    assert make_config("auto", has_geo=True) == MMMConfig.decomposed(panel=True)
+    assert make_config("auto", has_geo=False, epochs=9, seed=3) == MMMConfig.decomposed(epochs=9, seed=3)
+    assert make_config("auto", has_geo=True, head="plain") == MMMConfig()
+    assert make_config("auto", has_geo=False, head="plain") == MMMConfig.small()

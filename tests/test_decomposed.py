@@ -1,5 +1,5 @@
 """Decomposed outcome head: zero at zero spend, monotone, causal, K-independent size, decomposition ATE == rollout ATE."""
-import dataclasses
+import dataclasses, warnings
 import numpy as np, pytest, torch
 from causal_mmm_nb.data import simulate_mmm, prepare_mmm_data
 from causal_mmm_nb.streams import MMMConfig, count_parameters
@@ -164,3 +164,16 @@ def test_geo_intercepts_leave_a_national_series_alone():
 
 def test_geo_intercepts_must_be_a_bool():
     with pytest.raises(ValueError, match="MMMConfig.geo_intercepts must be True or False"): MMMConfig(geo_intercepts=1)
+
+def test_default_ensemble_uses_the_panel_preset_on_a_panel():
+    from causal_mmm_nb.uncertainty import MMMEnsemble
+    df, truth = simulate_mmm("geo_panel", seed=0, n_geos=3, n_weeks=60, channels=["tv", "search"])
+    ens = MMMEnsemble(n_members=2).fit(df, **truth.column_roles())
+    assert ens.cfg == MMMConfig.decomposed(panel=True)
+    assert all(m.data.static.shape == (3, 1 + 3) for m in ens.members)        # population + one indicator per geo
+    nat, ntruth = simulate_mmm("national_clean", seed=0, n_weeks=60)
+    assert MMMEnsemble(n_members=2).fit(nat, **ntruth.column_roles()).cfg == MMMConfig.decomposed()
+    mine = MMMConfig.decomposed(epochs=7, patience=7)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")                                    # 7 epochs may keep epoch 0, which warns
+        assert MMMEnsemble(mine, n_members=2).fit(df, **truth.column_roles()).cfg == mine   # an explicit cfg is kept
