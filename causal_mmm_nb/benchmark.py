@@ -14,7 +14,7 @@ from .baselines import OracleMMM, ClassicalMMM, NaiveRegressionMMM
 __all__ = ['SCENARIOS', 'QUICK_SCENARIOS', 'BASELINE_METHODS', 'CAUSAL_METHODS', 'COLUMNS', 'ate_error', 'attribution_shares',
            'share_error', 'average_ranks', 'spearman', 'roi_spearman', 'holdout_r2', 'scenario_data', 'fit_roles',
            'CausalMMMAdapter', 'default_causal_config', 'causal_mmm_methods', 'causal_mmm_available', 'interval_scores',
-           'evaluate', 'run_benchmark', 'summarize', 'check_targets', 'markdown_table', 'benchmark_report',
+           'score_against_truth', 'run_benchmark', 'summarize', 'check_targets', 'markdown_table', 'benchmark_report',
            'plot_benchmark']
 
 # %% ../nbs/13_benchmark.ipynb #f5c21154
@@ -155,7 +155,7 @@ def interval_scores(z: pd.DataFrame, truth: GroundTruth) -> dict:
     width = (z.ate_hi - z.ate_lo).sum() / truth.ate.reindex(z.channel).abs().sum()
     return dict(ate_coverage=interval_coverage(z, truth), interval_width=float(width))
 
-def evaluate(model, df: pd.DataFrame, truth: GroundTruth, holdout_weeks: int = 13) -> dict:
+def score_against_truth(model, df: pd.DataFrame, truth: GroundTruth, holdout_weeks: int = 13) -> dict:
     "All scores of one fitted model against the truth."
     z = model.zero_spend()
     return dict(ate_error=ate_error(z, truth), share_error=share_error(z, truth), roi_spearman=roi_spearman(z, truth),
@@ -172,7 +172,7 @@ def _run_cell(name: str, seed: int, progress: bool = False) -> list:
     rows = []
     for method, make in methods.items():
         t0 = time.perf_counter(); model = make(df, truth); fit_seconds = time.perf_counter() - t0
-        rows.append(dict(scenario=name, seed=seed, method=method, **evaluate(model, df, truth, holdout_weeks), fit_seconds=fit_seconds))
+        rows.append(dict(scenario=name, seed=seed, method=method, **score_against_truth(model, df, truth, holdout_weeks), fit_seconds=fit_seconds))
         if progress: print(f"{name:22s} seed {seed} {method:20s} ate_error {rows[-1]['ate_error']:.3f}  {fit_seconds:6.1f} s", flush=True)
     return rows
 
