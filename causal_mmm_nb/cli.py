@@ -89,7 +89,8 @@ def cmd_demo(args) -> int:
     CausalMMM = _causal_mmm()
     df, truth = simulate_mmm(preset=args.preset, seed=args.seed)
     roles = truth.column_roles()
-    cfg = make_config(args.size, roles["geo_col"] is not None, args.epochs, args.seed, args.head)
+    from causal_mmm_nb.core import is_panel
+    cfg = make_config(args.size, is_panel(df, roles["geo_col"]), args.epochs, args.seed, args.head)
     print(f"demo: preset {args.preset!r} (seed {args.seed}), {len(df)} rows; fitting the {cfg.outcome_head} head, up to {cfg.epochs} epochs", file=sys.stderr)
     t0 = time.perf_counter()
     mmm = CausalMMM(cfg).fit(df, **roles, progress=not args.quiet)
@@ -127,7 +128,8 @@ def cmd_fit(args) -> int:
     roles = dict(date_col=args.date, channel_cols=_names(args.channels), target_col=args.target, control_cols=_names(args.controls),
                  geo_col=args.geo, static_cols=_names(args.static))
     if not roles["channel_cols"]: raise MMMDataError("--channels is empty; fix: name the spend columns, e.g. --channels tv,search")
-    cfg = make_config(args.size, args.geo is not None, args.epochs, args.seed, args.head)
+    from causal_mmm_nb.core import is_panel
+    cfg = make_config(args.size, is_panel(df, args.geo), args.epochs, args.seed, args.head)
     mmm = CausalMMM(cfg).fit(df, **roles, progress=not args.quiet)
     att = write_outputs(mmm, Path(args.out))
     print(_table(att))

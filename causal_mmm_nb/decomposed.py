@@ -186,13 +186,13 @@ def decomposition_ate(model: DecomposedCausalTransformer, data, preprocessor, cr
     sigma = preprocessor.inverse_target(np.ones((G, 1)), data.geos)[:, 0] - preprocessor.inverse_target(np.zeros((G, 1)), data.geos)[:, 0]
     return pd.Series((c.sum(1) * sigma[:, None]).sum(0), index=list(data.channels), name="ate")
 
-# %% ../nbs/06a_decomposed_head.ipynb #71933aee
+# %% ../nbs/06a_decomposed_head.ipynb #406972a5
 @patch(cls_method=True)
 def decomposed(cls: MMMConfig, panel: bool = False, **kw) -> MMMConfig:
     "Preset for the decomposed outcome head (this chapter): one national series, or a geo panel with `panel=True`; keyword arguments override any field."
     preset = dict(outcome_head="decomposed", lr=1e-2, dropout=0.0, alpha=0.01, sign_weight=0.0, epochs=300, patience=300,
-                  geo_intercepts=True, geo_batch_size=0)
-    if panel: preset.update(epochs=1500, patience=1500)
+                  geo_intercepts=True)
+    if panel: preset.update(geo_batch_size=0, epochs=1500, patience=1500)     # full batch: measured below
     return cls.small(**{**preset, **kw})
 
 # %% ../nbs/06a_decomposed_head.ipynb #2dbbb2c1

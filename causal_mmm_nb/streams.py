@@ -17,7 +17,7 @@ from fastcore.basics import patch
 from .tokenizer import FourierChannelTokenizer, channel_code
 from .attention import RelativePositionBias, MultiHeadAttention, causal_mask, additive_mask
 
-# %% ../nbs/03_streams.ipynb #629afef8
+# %% ../nbs/03_streams.ipynb #f7cff74d
 @dataclass
 class MMMConfig:
     "Every hyperparameter of the Causal Transformer MMM; defaults sized for 20 channels x 156 weeks (about 2.1 M parameters)."
@@ -47,7 +47,7 @@ class MMMConfig:
     geo_batch_size: int = 4     # geos per training step on a panel (an epoch passes over all); 0 = all geos in one step
     device: str = "cpu"         # torch device for training and inference ("cpu", "cuda", "cuda:1", "mps")
     outcome_head: str = "plain" # "plain": G_Y of this chapter; "decomposed": the identifiable head of chapter 06a
-    geo_intercepts: bool = False  # panel: one intercept per geo (CausalMMM adds a geo indicator to the static features)
+    geo_intercepts: bool = False  # panel: one intercept per geo (CausalMMM adds geo indicators to static; train_model alone ignores it)
     synergy: bool = False       # decomposed head: non-negative pairwise synergy terms, 0 when either channel is off
 
     def __post_init__(self): self.validate()

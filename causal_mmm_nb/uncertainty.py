@@ -14,7 +14,7 @@ import torch
 import matplotlib.pyplot as plt
 from .streams import MMMConfig
 from .training import MIN_TRAIN_WEEKS
-from .core import CausalMMM, MMMModelError
+from .core import CausalMMM, MMMModelError, is_panel
 import causal_mmm_nb.ate  # noqa: F401  (adds CausalMMM.ate_estimator)
 
 # %% ../nbs/08a_uncertainty.ipynb #3f2fcfb0
@@ -59,7 +59,7 @@ from fastcore.basics import patch
 def fit(self: MMMEnsemble, df: pd.DataFrame, date_col: str, channel_cols, target_col: str, progress: bool = False,
         **fit_kwargs) -> MMMEnsemble:
     "Fit every member on `df` (arguments as `CausalMMM.fit`); returns self."
-    if self.default_cfg: self.cfg = MMMConfig.decomposed(panel=fit_kwargs.get("geo_col") is not None)
+    if self.default_cfg: self.cfg = MMMConfig.decomposed(panel=is_panel(df, fit_kwargs.get("geo_col")))
     (n_weeks, n_train), self.members = _weeks(df, date_col, self.cfg.holdout_weeks), []
     for m in range(self.n_members):
         cfg = dataclasses.replace(self.cfg, seed=self.cfg.seed + m)

@@ -177,3 +177,9 @@ def test_default_ensemble_uses_the_panel_preset_on_a_panel():
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")                                    # 7 epochs may keep epoch 0, which warns
         assert MMMEnsemble(mine, n_members=2).fit(df, **truth.column_roles()).cfg == mine   # an explicit cfg is kept
+
+def test_is_panel_needs_more_than_one_geo():
+    import pandas as pd
+    from causal_mmm_nb.core import is_panel
+    df = pd.DataFrame(dict(geo=["a", "a", "b"], x=[1, 2, 3]))
+    assert is_panel(df, "geo") and not is_panel(df, None) and not is_panel(df[df.geo == "a"], "geo") and not is_panel(df, "region")

@@ -40,3 +40,11 @@ def test_package_in_sync_with_notebooks(tmp_path):
 def test_quarto_config_is_one_file():
     link = ROOT/'nbs'/'_quarto.yml'
     assert link.is_symlink() and link.resolve() == (ROOT/'_quarto.yml').resolve()
+
+def test_notebook_text_has_no_control_characters():
+    "A Python edit that forgets a raw string turns '\\bar' into backspace + 'ar': the math then fails to render."
+    import json, re
+    bad = re.compile(r'[\x00-\x08\x0b\x0c\x0e-\x1f]')
+    hits = [f'{nb.name} cell {i}' for nb in sorted((ROOT/'nbs').glob('*.ipynb'))
+            for i, c in enumerate(json.loads(nb.read_text())['cells']) if bad.search(''.join(c['source']))]
+    assert not hits, f'control characters in {hits}: restore the backslashes (write \\\\bar, not \\bar, in Python strings)'

@@ -8,7 +8,7 @@ fit and the median and mean per variant. Groups:
   sweep           training budget, without balancing (alpha=0, as quoted in chapter 06a)         national scenarios
   regularisation  the preset against dropout, weight decay and a longer budget                     national scenarios
   panel           per-geo intercepts, full-batch steps and the panel budget                        geo_panel
-  synergy         the optional pairwise synergy terms, on and off                                  synergy + 2 others
+  synergy         the optional pairwise synergy terms, on and off        synergy, sparse_synergy, 2 others
 (--sweep is accepted for the command quoted in chapter 06a and means --group sweep.) The ensemble and the comparison
 with the baselines are in `causal-mmm bench`.
 """
@@ -36,12 +36,12 @@ GROUPS = {
     }),
     "panel": ("geo_panel", {
         "national_preset_no_intercepts": dict(geo_intercepts=False, geo_batch_size=4),
-        "intercepts_batches_of_4": dict(geo_batch_size=4),
-        "intercepts_full_batch_300": {},
+        "intercepts_batches_of_4": {},
+        "intercepts_full_batch_300": dict(geo_batch_size=0),
         "panel_preset": dict(panel=True),
         "panel_preset_no_intercepts": dict(panel=True, geo_intercepts=False),
     }),
-    "synergy": ("synergy,sparse_flighting,national_clean", {
+    "synergy": ("synergy,sparse_synergy,sparse_flighting,national_clean", {
         "preset": {},
         "synergy": dict(synergy=True),
     }),
@@ -62,13 +62,14 @@ def main():
     from causal_mmm_nb.streams import MMMConfig
     from causal_mmm_nb.core import CausalMMM
     import causal_mmm_nb.ate  # noqa: F401
-    from causal_mmm_nb.benchmark import scenario_data, fit_roles, ate_error
+    from causal_mmm_nb.benchmark import SCENARIOS, scenario_data, fit_roles, ate_error
+    scenario_specs = {**SCENARIOS, "sparse_synergy": ("sparse_synergy", {})}   # the raw preset: flighting and a tv x search synergy
     summary = {}
     for v in chosen:
         errs = []
         for scen in scenarios:
             for seed in map(int, a.seeds.split(",")):
-                df, truth = scenario_data(scen, seed)
+                df, truth = scenario_data(scen, seed, scenario_specs)
                 t0 = time.perf_counter()
                 m = CausalMMM(MMMConfig.decomposed(**variants[v])).fit(df, **fit_roles(truth), progress=False)
                 errs.append(ate_error(m.ate_estimator().zero_spend(), truth))
