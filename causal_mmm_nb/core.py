@@ -40,25 +40,31 @@ class CausalMMM:
         return f"CausalMMM({state})"
 
 # %% ../nbs/07_causal_mmm.ipynb #c1ee023f
-def creative_tensor(creative_embeddings, channels: list):
-    "Creative embeddings as a float tensor (K, E) in `channels` order, from an array (K, E) or a {channel: vector} dict."
-    if creative_embeddings is None: return None
-    if isinstance(creative_embeddings, dict):
-        missing = [c for c in channels if c not in creative_embeddings]
-        extra = [c for c in creative_embeddings if c not in channels]
-        if missing or extra: raise MMMModelError(f"creative_embeddings: missing {missing}, unknown {extra}; fix: one vector per channel column")
-        sizes = {c: int(np.size(creative_embeddings[c])) for c in channels}
-        if len(set(sizes.values())) > 1:
-            raise MMMModelError(f"creative_embeddings: vectors differ in length {sizes}; fix: embed every channel with the same model")
-        creative_embeddings = [np.ravel(creative_embeddings[c]) for c in channels]
-    try: x = np.asarray(creative_embeddings, dtype=np.float32)
+def _embedding_array(embeddings, channels: list) -> np.ndarray:
+    "A dict or DataFrame (by channel) stacked in `channels` order, or an array as given; float32."
+    if isinstance(embeddings, pd.DataFrame): embeddings = {c: row.to_numpy() for c, row in embeddings.iterrows()}
+    if isinstance(embeddings, dict):
+        missing, unknown = [c for c in channels if c not in embeddings], [c for c in embeddings if c not in channels]
+        if missing: raise MMMModelError(f"creative_embeddings has no vector for channels {missing}; fix: add one vector per channel column (channel_cols = {channels})")
+        if unknown: raise MMMModelError(f"creative_embeddings has vectors for {unknown}, which are not channel columns; fix: check the spelling or drop them (channel_cols = {channels})")
+        lengths = {c: int(np.size(embeddings[c])) for c in channels}
+        if len(set(lengths.values())) > 1: raise MMMModelError(f"creative_embeddings: vectors have different lengths {lengths}; fix: embed every creative with the same model so all vectors have one length E")
+        embeddings = [np.ravel(embeddings[c]) for c in channels]
+    try: return np.asarray(embeddings, dtype=np.float32)
     except (TypeError, ValueError) as e:
-        raise MMMModelError(f"creative_embeddings must be numbers ({e}); fix: pass a float array (K, E) or a {{channel: vector}} dict") from None
+        raise MMMModelError(f"creative_embeddings must be numeric ({e}); fix: pass a float array (n_channels, E), a {{channel: vector}} dict or a DataFrame indexed by channel") from None
+
+def creative_tensor(creative_embeddings, channels: list):
+    "Creative embeddings as a float tensor (K, E) in `channels` order, from an array (K, E), a {channel: vector} dict or a DataFrame indexed by channel."
+    if creative_embeddings is None: return None
+    channels = list(channels)
+    x = _embedding_array(creative_embeddings, channels)
     if x.ndim != 2 or x.shape[0] != len(channels) or x.shape[1] == 0:
-        raise MMMModelError(f"creative_embeddings must have shape (n_channels={len(channels)}, E >= 1); got {x.shape}; "
-                            f"fix: one row per channel in the order {list(channels)}")
-    bad = [c for c, ok in zip(channels, np.isfinite(x).all(1)) if not ok]
-    if bad: raise MMMModelError(f"creative_embeddings contain NaN or inf for {bad}; fix: recompute or impute those vectors")
+        raise MMMModelError(f"creative_embeddings must have shape (n_channels={len(channels)}, E >= 1), got {x.shape}; fix: one row per "
+                            f"channel column in channel_cols order {channels}, or a {{channel: vector}} dict")
+    bad = [c for c, ok in zip(channels, np.isfinite(x).all(axis=1)) if not ok]
+    if bad: raise MMMModelError(f"creative_embeddings has NaN or inf in the vectors of {bad}; fix: recompute those embeddings "
+                                "(or impute them, e.g. with the mean vector of the same medium's other creatives)")
     return torch.as_tensor(x)
 
 # %% ../nbs/07_causal_mmm.ipynb #0207f86e

@@ -11,7 +11,7 @@ import torch
 import matplotlib.pyplot as plt
 from .data import simulate_mmm, GroundTruth, CHANNEL_LIBRARY, _media, _contributions
 from .streams import MMMConfig
-from .core import CausalMMM, MMMModelError
+from .core import CausalMMM, MMMModelError, creative_tensor
 import causal_mmm_nb.ate          # adds CausalMMM.ate_estimator
 import causal_mmm_nb.decomposed   # adds MMMConfig.decomposed
 from .baselines import ClassicalMMM, OracleMMM
@@ -130,33 +130,11 @@ def creative_truth(t0: GroundTruth, names: list, spend: np.ndarray, params: dict
                        contributions=pd.DataFrame(contrib.reshape(G * T, K), index=index, columns=names),
                        params=params, geos=t0.geos, dates=t0.dates, baseline=t0.baseline, spend_array=spend)
 
-# %% ../nbs/14_creative_embeddings.ipynb #511daa5b
-def _embedding_matrix(embeddings, channels: list) -> tuple[np.ndarray, list]:
-    "Stack a dict / DataFrame (by channel) or take an array; return (array, row labels)."
-    if isinstance(embeddings, pd.DataFrame): embeddings = {c: row.to_numpy() for c, row in embeddings.iterrows()}
-    if not isinstance(embeddings, dict):
-        try: return np.asarray(embeddings, dtype=float), channels
-        except (TypeError, ValueError) as e:
-            raise MMMModelError(f"creative_embeddings must be numeric ({e}); fix: pass a float array (n_channels, E) or a {{channel: vector}} dict") from None
-    missing, unknown = [c for c in channels if c not in embeddings], [c for c in embeddings if c not in channels]
-    if missing: raise MMMModelError(f"creative_embeddings has no vector for channels {missing}; fix: add one vector per channel column (channel_cols = {channels})")
-    if unknown: raise MMMModelError(f"creative_embeddings has vectors for {unknown}, which are not channel columns; fix: check the spelling or drop them (channel_cols = {channels})")
-    lengths = {c: np.size(embeddings[c]) for c in channels}
-    if len(set(lengths.values())) > 1: raise MMMModelError(f"creative_embeddings: vectors have different lengths {lengths}; fix: embed every creative with the same model so all vectors have one length E")
-    return np.stack([np.asarray(embeddings[c], dtype=float).ravel() for c in channels]), channels
-
 # %% ../nbs/14_creative_embeddings.ipynb #f6eec733
 def validate_creative_embeddings(embeddings, channels) -> np.ndarray:
-    "Creative embeddings (array (K, E), {channel: vector} dict or DataFrame indexed by channel) as float32 (K, E) in `channels` order."
-    channels = list(channels)
-    x, labels = _embedding_matrix(embeddings, channels)
-    if x.ndim != 2 or x.shape[0] != len(channels) or x.shape[1] == 0:
-        raise MMMModelError(f"creative_embeddings must have shape (n_channels={len(channels)}, E >= 1), got {x.shape}; fix: one row per "
-                            f"channel column in channel_cols order {channels}, or a {{channel: vector}} dict")
-    bad = [c for c, ok in zip(labels, np.isfinite(x).all(axis=1)) if not ok]
-    if bad: raise MMMModelError(f"creative_embeddings has NaN or inf in the vectors of {bad}; fix: recompute those embeddings "
-                                "(or impute them, e.g. with the mean vector of the same medium's other creatives)")
-    return x.astype(np.float32)
+    "Creative embeddings (array (K, E), {channel: vector} dict or DataFrame indexed by channel) as float32 (K, E) in `channels` order, checked as `fit` checks them."
+    if embeddings is None: raise MMMModelError("creative_embeddings is None; fix: pass an array (n_channels, E), a {channel: vector} dict or a DataFrame")
+    return creative_tensor(embeddings, list(channels)).numpy()
 
 # %% ../nbs/14_creative_embeddings.ipynb #b1444ebc
 def relative_roi(roi, medium, scale=None) -> np.ndarray:

@@ -102,7 +102,7 @@ def test_fit_rejects_bad_embeddings_before_training(sim):
     fit = lambda e: CausalMMM(MMMConfig.small(epochs=1)).fit(df, **truth.column_roles(), creative_embeddings=e, progress=False)
     bad = emb.copy(); bad[0, 0] = np.nan
     for value, msg in [(emb[:, None], "must have shape"), (emb[1:], "must have shape"), (bad, "NaN or inf"),
-                       (dict(zip(truth.channels[:-1], emb)), r"missing \['social_4'\]")]:
+                       (dict(zip(truth.channels[:-1], emb)), r"no vector for channels \['social_4'\]")]:
         with pytest.raises(MMMModelError, match=msg): fit(value)
 
 
