@@ -160,9 +160,8 @@ def fit_creative_ate(df: pd.DataFrame, truth: GroundTruth, embeddings=None, head
                      **cfg_overrides) -> pd.Series:
     "Zero-spend ATE per creative column from one CausalMMM fit of `head` ('plain' or 'decomposed'), model seed `seed`."
     if head not in HEAD_CONFIGS: raise ValueError(f"head must be one of {sorted(HEAD_CONFIGS)}, got {head!r}")
-    e = None if embeddings is None else validate_creative_embeddings(embeddings, truth.channels)
     mmm = CausalMMM(HEAD_CONFIGS[head](seed=seed, **cfg_overrides))
-    mmm.fit(df, **truth.column_roles(), creative_embeddings=e, progress=False)
+    mmm.fit(df, **truth.column_roles(), creative_embeddings=embeddings, progress=False)   # fit validates them (creative_tensor)
     return mmm.ate_estimator().zero_spend().set_index("channel").ate
 
 def ensemble_ate(df, truth, embeddings=None, head: str = "decomposed", n_models: int = 3, **cfg_overrides) -> tuple[pd.Series, list]:

@@ -74,7 +74,7 @@ def params(self: ChannelResponse, n_channels: int, creative=None, device=None) -
     r = self.rate_out(h)
     return kernel, w, (self.log_rates + r[:, :self.n_atoms]).exp(), (self.log_kappas + r[:, self.n_atoms:]).exp()
 
-# %% ../nbs/06a_decomposed_head.ipynb #b22a1c58
+# %% ../nbs/06a_decomposed_head.ipynb #c116c91a
 @patch
 def saturate(self: ChannelResponse, x, w, rates, kappas):
     "x (..., K) >= 0 -> (..., K): sum of w * [1 - exp(-r x), x^2/(x^2 + kappa^2)]; 0 at 0, non-decreasing."
@@ -83,12 +83,11 @@ def saturate(self: ChannelResponse, x, w, rates, kappas):
     return (atoms * w).sum(-1)
 
 @patch
-def forward(self: ChannelResponse, spend, creative=None, normalised: bool = False):
-    "spend (B,T,K) >= 0 -> unsigned contributions (B,T,K), each from the channel's own last L+1 weeks; `normalised`: divided by their ceiling, in [0, 1)."
+def forward(self: ChannelResponse, spend, creative=None):
+    "spend (B,T,K) >= 0 -> unsigned contributions (B,T,K), each from the channel's own last L+1 weeks."
     kernel, w, rates, kappas = self.params(spend.shape[-1], creative, spend.device)
     x = (lagged(spend, self.n_lags) * kernel).sum(-1)                 # adstocked pressure (B, T, K)
-    f = self.saturate(x.clamp_min(0), w, rates, kappas)
-    return f / w.sum(-1) if normalised else f
+    return self.saturate(x.clamp_min(0), w, rates, kappas)
 
 # %% ../nbs/06a_decomposed_head.ipynb #8e094cb6
 class DecomposedCausalTransformer(nn.Module):
@@ -126,25 +125,35 @@ def baseline(self: DecomposedCausalTransformer, controls, static=None):
     h = self.base_mlp(own)
     return self.base_lin(lin).squeeze(-1) + self.base_out(h).squeeze(-1), F.elu(self.phi(h))
 
-# %% ../nbs/06a_decomposed_head.ipynb #a9f06dc7
+# %% ../nbs/06a_decomposed_head.ipynb #aa6af470
+@patch
+def pair_terms(self: DecomposedCausalTransformer, f, creative=None) -> torch.Tensor:
+    "v (B,T,K,K) from the unsigned responses f (B,T,K): v[..., j, k] = s_j rho_jk fbar_j fbar_k for j < k with s_j == s_k, else 0."
+    K = f.shape[-1]
+    _, w, _, _ = self.response.params(K, creative, f.device)
+    fbar = f / w.sum(-1)                                                            # divided by the ceiling: in [0, 1)
+    g = self.synergy_code(self.response.hidden(K, creative, f.device))             # (K, r)
+    rho = F.softplus(g @ g.T / math.sqrt(g.shape[-1]) + self.synergy_bias)          # (K, K) >= 0
+    pairs = torch.triu(torch.ones(K, K, device=f.device), 1) * (self.signs[:, None] == self.signs[None, :])
+    return fbar[..., :, None] * fbar[..., None, :] * rho * pairs * self.signs[:, None]
+
 @patch
 def synergy(self: DecomposedCausalTransformer, spend, creative=None) -> torch.Tensor:
-    "v (B,T,K,K): v[..., j, k] = s_j gamma_jk fbar_j fbar_k for j < k with s_j == s_k, else 0; all 0 without cfg.synergy."
+    "v (B,T,K,K) for `spend` (see `pair_terms`); all 0 without cfg.synergy."
     B, T, K = spend.shape
     if not self.cfg.synergy: return spend.new_zeros(B, T, K, K)
-    fbar = self.response(spend, creative, normalised=True)                          # (B, T, K) in [0, 1)
-    g = self.synergy_code(self.response.hidden(K, creative, spend.device))          # (K, r)
-    gamma = F.softplus(g @ g.T / math.sqrt(g.shape[-1]) + self.synergy_bias)        # (K, K) >= 0
-    pairs = torch.triu(torch.ones(K, K, device=spend.device), 1) * (self.signs[:, None] == self.signs[None, :])
-    return fbar[..., :, None] * fbar[..., None, :] * gamma * pairs * self.signs[:, None]
+    return self.pair_terms(self.response(spend, creative), creative)
 
 @patch
 def channel_effects(self: DecomposedCausalTransformer, spend, creative=None) -> torch.Tensor:
     "(B,T,K): what switching channel k off removes: c_k plus every synergy term that involves k."
-    v = self.synergy(spend, creative)
-    return self.contributions(spend, creative) + v.sum(-1) + v.sum(-2)
+    f = self.response(spend, creative)                                              # one pass of the response network
+    c = f * self.signs
+    if not self.cfg.synergy: return c
+    v = self.pair_terms(f, creative)
+    return c + v.sum(-1) + v.sum(-2)
 
-# %% ../nbs/06a_decomposed_head.ipynb #272d3f68
+# %% ../nbs/06a_decomposed_head.ipynb #e10fd62c
 @patch
 def forward(self: DecomposedCausalTransformer, spend, controls, target, static=None, creative=None) -> ModelOutput:
     "spend (B,T,K), controls (B,T,C), target (B,T) (unused), static (B,S), creative (K,E) -> ModelOutput."
@@ -152,8 +161,9 @@ def forward(self: DecomposedCausalTransformer, spend, controls, target, static=N
     if K != self.n_channels: raise ValueError(f"spend must be (batch, weeks, n_channels={self.n_channels}), got {tuple(spend.shape)}")
     if controls is None: controls = spend.new_zeros(B, T, 0)
     b, phi = self.baseline(controls, static if self.n_static else None)
-    y = b + self.contributions(spend, creative).sum(-1)
-    if self.cfg.synergy: y = y + self.synergy(spend, creative).sum((-2, -1))
+    f = self.response(spend, creative)                                              # once, for c and for the pairs
+    y = b + (f * self.signs).sum(-1)
+    if self.cfg.synergy: y = y + self.pair_terms(f, creative).sum((-2, -1))
     return ModelOutput(y, self.spend_head(phi, K), phi)
 
 @patch

@@ -1,6 +1,6 @@
 """Measurements behind the decomposed head's preset (chapter 06a): single fits, ATE error against the simulator's truth.
 
-usage: python tools/bench_decomposed.py [--group sweep|regularisation|panel|synergy] [--scenarios a,b] [--seeds 0,1,2] [--variants v1,v2]
+usage: python tools/bench_decomposed.py [--group sweep|regularisation|panel|synergy|atoms] [--scenarios a,b] [--seeds 0,1,2] [--variants v1,v2]
 
 Each variant is MMMConfig.decomposed() with the overrides below; one fit per scenario and data seed (model seed 0),
 the zero-spend ATE rolled out by ATEEstimator, scored by ATE error sum|ATE_hat - ATE| / sum|ATE|. Prints one line per
@@ -9,10 +9,11 @@ fit and the median and mean per variant. Groups:
   regularisation  the preset against dropout, weight decay and a longer budget                     national scenarios
   panel           per-geo intercepts, full-batch steps and the panel budget                        geo_panel
   synergy         the optional pairwise synergy terms, on and off        synergy, sparse_synergy, 2 others
+  atoms           concave atoms only (S-shaped atoms' weights zeroed; a probe, not a library option)  6 scenarios
 (--sweep is accepted for the command quoted in chapter 06a and means --group sweep.) The ensemble and the comparison
 with the baselines are in `causal-mmm bench`.
 """
-import argparse, time
+import argparse, contextlib, time
 import numpy as np
 import torch
 
@@ -45,7 +46,22 @@ GROUPS = {
         "preset": {},
         "synergy": dict(synergy=True),
     }),
+    "atoms": (NATIONAL + ",confounded_moderate,sparse_flighting,synergy", {
+        "preset": {},
+        "concave_only": dict(concave_atoms_only=True),
+    }),
 }
+
+@contextlib.contextmanager
+def concave_atoms_only(on: bool):
+    "While active, every ChannelResponse gives its S-shaped atoms weight 0 (chapter 06a's atom-dictionary probe)."
+    from causal_mmm_nb.decomposed import ChannelResponse
+    orig = ChannelResponse.saturate
+    def saturate(self, x, w, rates, kappas):
+        return orig(self, x, torch.cat([w[:, :self.n_atoms], torch.zeros_like(w[:, self.n_atoms:])], -1), rates, kappas)
+    if on: ChannelResponse.saturate = saturate
+    try: yield
+    finally: ChannelResponse.saturate = orig
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -71,8 +87,10 @@ def main():
             for seed in map(int, a.seeds.split(",")):
                 df, truth = scenario_data(scen, seed, scenario_specs)
                 t0 = time.perf_counter()
-                m = CausalMMM(MMMConfig.decomposed(**variants[v])).fit(df, **fit_roles(truth), progress=False)
-                errs.append(ate_error(m.ate_estimator().zero_spend(), truth))
+                kw = dict(variants[v]); concave = kw.pop("concave_atoms_only", False)
+                with concave_atoms_only(concave):
+                    m = CausalMMM(MMMConfig.decomposed(**kw)).fit(df, **fit_roles(truth), progress=False)
+                    errs.append(ate_error(m.ate_estimator().zero_spend(), truth))
                 print(f"{v:30s} {scen:20s} seed {seed} ATE error {errs[-1]:.3f}  best epoch {m.best_epoch:4d}  {time.perf_counter() - t0:5.1f} s", flush=True)
         summary[v] = (np.median(errs), np.mean(errs))
     print(f"\n{'variant':30s} median  mean")
