@@ -6,7 +6,7 @@
 from __future__ import annotations
 import numpy as np, pandas as pd
 from fastcore.basics import patch
-from .data import adstock, hill, geometric_kernel, validate_mmm_frame
+from .data import adstock, hill, geometric_kernel, validate_mmm_frame, naive_dates
 
 # %% auto #0
 __all__ = ['panel_arrays', 'baseline_features', 'ridge_lstsq', 'LinearMMM', 'OracleMMM', 'NaiveRegressionMMM', 'ClassicalMMM',
@@ -19,7 +19,7 @@ def panel_arrays(df: pd.DataFrame, date_col: str, cols, geo_col: str | None = No
     d = df.assign(_geo_key=key.values).sort_values(["_geo_key", date_col])
     geos = list(dict.fromkeys(d["_geo_key"].tolist()))
     G = len(geos); T = len(d) // G
-    dates = pd.DatetimeIndex(d[date_col].iloc[:T].values)
+    dates = naive_dates(d[date_col].iloc[:T])                           # tz-aware dates: local calendar weeks
     cols = list(cols)
     arr = d[cols].to_numpy(dtype=float).reshape(G, T, len(cols)) if cols else np.zeros((G, T, 0))
     return arr, geos, dates, d.index.to_numpy().reshape(G, T)

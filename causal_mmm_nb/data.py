@@ -4,15 +4,15 @@
 
 # %% ../nbs/00_data.ipynb #86703585
 from __future__ import annotations
-import math
+import contextvars, math
 from dataclasses import dataclass, field
 import numpy as np, pandas as pd, torch
 from fastcore.basics import patch
 
 # %% auto #0
 __all__ = ['CHANNEL_LIBRARY', 'SIM_DEFAULTS', 'PRESETS', 'MIN_TRAIN_WEEKS', 'MIN_WEEKS', 'geometric_kernel', 'weibull_kernel',
-           'adstock', 'hill', 'GroundTruth', 'simulate_mmm', 'MMMDataError', 'validate_mmm_frame', 'MMMTensors',
-           'MMMPreprocessor', 'prepare_mmm_data']
+           'adstock', 'hill', 'GroundTruth', 'simulate_mmm', 'MMMDataError', 'fix_for', 'column_list', 'naive_dates',
+           'validate_mmm_frame', 'categorical_levels', 'one_hot', 'MMMTensors', 'MMMPreprocessor', 'prepare_mmm_data']
 
 # %% ../nbs/00_data.ipynb #84011fad
 def geometric_kernel(decay: float, length: int = 13) -> np.ndarray:
@@ -307,37 +307,84 @@ class MMMDataError(ValueError):
 MIN_TRAIN_WEEKS = 14  # one 13-week carry-over window plus one week to learn from
 MIN_WEEKS = 13 + MIN_TRAIN_WEEKS  # default: a 13-week holdout plus the minimum training span = 27
 
+# %% ../nbs/00_data.ipynb #19b78799
+_INTERFACE = contextvars.ContextVar("causal_mmm_interface", default="python")
+
+def fix_for(python: str, cli: str | None = None) -> str:
+    "The fix worded for the interface in use: Python by default, the `causal-mmm` options inside the command line."
+    return cli if cli is not None and _INTERFACE.get() == "cli" else python
+
+# %% ../nbs/00_data.ipynb #4b6c3ab2
+def _shorter_holdout() -> str:
+    "How to hold out fewer final weeks, in the words of the interface in use."
+    return fix_for("a shorter holdout, e.g. MMMConfig.decomposed(holdout_weeks=8)", "a shorter holdout, e.g. --holdout-weeks 8")
+
+# %% ../nbs/00_data.ipynb #0d209855
+_CLI_OPTIONS = dict(date_col="--date", geo_col="--geo", channel_cols="--channels", control_cols="--controls",
+                    static_cols="--static", target_col="--target", categorical_cols="--categorical")
+
+def _role_name(role: str) -> str:
+    "A column role as the user named it: the keyword argument in Python, the option on the command line."
+    return fix_for(role, _CLI_OPTIONS.get(role, role))
+
+# %% ../nbs/00_data.ipynb #501c4791
+def column_list(cols, role: str) -> list:
+    "Column names as a list: None -> [], one name (a string) -> [name]; commas in a string and repeated names are refused."
+    if cols is None: return []
+    if isinstance(cols, str):
+        if "," in cols: raise MMMDataError(f"{role}={cols!r} is one string with commas in it; fix: pass a list, "
+                                           f"{role}={[c.strip() for c in cols.split(',') if c.strip()]}")
+        return [cols]
+    cols = list(cols)
+    twice = [c for c in dict.fromkeys(cols) if cols.count(c) > 1]
+    if twice: raise MMMDataError(f"{role} names {twice} more than once; fix: list each column once")
+    return cols
+
 # %% ../nbs/00_data.ipynb #5817218f
 def _check_columns(df: pd.DataFrame, roles: dict[str, list]) -> None:
-    "Every named column exists and has one role; at least one channel."
+    "A frame with rows; every named column exists and has one role; at least one channel."
     if not isinstance(df, pd.DataFrame): raise MMMDataError(f"expected a pandas DataFrame, got {type(df).__name__}; fix: pass pd.DataFrame(...)")
+    if len(df) == 0: raise MMMDataError(f"the data has no rows (columns {list(df.columns)}); fix: pass the weekly rows, not only a header")
     if not roles["channel_cols"]: raise MMMDataError("channel_cols is empty; fix: name at least one spend column")
     seen = {}
     for role, cols in roles.items():
         for c in cols:
             if c not in df.columns:
-                raise MMMDataError(f"column {c!r} (given as {role}) is not in the data; fix: check the spelling — available columns: {list(df.columns)}")
-            if c in seen: raise MMMDataError(f"column {c!r} is given both as {seen[c]} and {role}; fix: give each column one role")
+                raise MMMDataError(f"column {c!r} (given as {_role_name(role)}) is not in the data; fix: check the spelling — available columns: {list(df.columns)}")
+            if c in seen: raise MMMDataError(f"column {c!r} is given both as {_role_name(seen[c])} and {_role_name(role)}; fix: give each column one role")
             seen[c] = role
 
 # %% ../nbs/00_data.ipynb #d9dbd3bb
-def _check_types(df: pd.DataFrame, date_col: str, numeric: list, geo_col: str | None) -> None:
-    "Date column is datetime without gaps in values; modelled columns are numeric."
+def _check_types(df: pd.DataFrame, date_col: str, numeric: list, geo_col: str | None, controls=()) -> None:
+    "Date column is datetime without missing values; modelled columns are numeric (the first bad row is named)."
     if not pd.api.types.is_datetime64_any_dtype(df[date_col]):
         raise MMMDataError(f"date column {date_col!r} has dtype {df[date_col].dtype}, not datetime; fix: convert it with "
                            f"df[{date_col!r}] = pd.to_datetime(df[{date_col!r}])")
-    if df[date_col].isna().any(): raise MMMDataError(f"date column {date_col!r} has missing dates; fix: fill or remove those rows")
-    if geo_col is not None and df[geo_col].isna().any(): raise MMMDataError(f"geo column {geo_col!r} has missing ids; fix: fill the geo id of those rows")
+    if df[date_col].isna().any(): raise MMMDataError(f"date column {date_col!r} has missing dates (first at row {df.index[df[date_col].isna()][0]!r}); fix: fill or remove those rows")
+    if geo_col is not None and df[geo_col].isna().any(): raise MMMDataError(f"geo column {geo_col!r} has missing ids ({_where(df, df[geo_col].isna(), date_col, None)}); fix: fill the geo id of those rows")
     for c in numeric:
-        if not (pd.api.types.is_numeric_dtype(df[c]) or pd.api.types.is_bool_dtype(df[c])):
-            raise MMMDataError(f"column {c!r} is not numeric (dtype {df[c].dtype}); fix: convert it with pd.to_numeric(df[{c!r}]) "
-                               "after cleaning entries such as '1,000' or '$5'")
+        if not (pd.api.types.is_numeric_dtype(df[c]) or pd.api.types.is_bool_dtype(df[c])): raise MMMDataError(_not_numeric(df, c, date_col, geo_col, c in controls))
+
+# %% ../nbs/00_data.ipynb #03703f5e
+def _not_numeric(df, c, date_col, geo_col, is_control: bool) -> str:
+    "The message for a non-numeric column `c`: the first entry that is not a number, and the fixes."
+    bad = pd.to_numeric(df[c], errors="coerce").isna() & df[c].notna()
+    what = f"{_where(df, bad, date_col, geo_col)} holds {df.loc[bad, c].iloc[0]!r}" if bad.any() else "its numbers are stored as text"
+    number = fix_for(f"clean entries such as '1,000' or '$5' and convert it with pd.to_numeric(df[{c!r}])",
+                     f"clean entries such as '1,000' or '$5' in the file")
+    category = fix_for(f"; if it is a category, pass categorical_cols=[{c!r}] to one-hot encode it",
+                       f"; if it is a category, add --categorical {c} to one-hot encode it") if is_control else ""
+    return f"column {c!r} is not numeric (dtype {df[c].dtype}; {what}); fix: {number}{category}"
 
 # %% ../nbs/00_data.ipynb #42f40ddd
 def _where(df, mask, date_col, geo_col) -> str:
-    "Describe the first offending row: its week (and geo)."
-    r = df.loc[mask].iloc[0]
-    return f"{int(mask.sum())} rows, first at week {pd.Timestamp(r[date_col]).date()}" + (f", geo {r[geo_col]!r}" if geo_col else "")
+    "Describe the first offending row: its label, its week (and geo)."
+    pos = int(np.flatnonzero(np.asarray(mask, dtype=bool))[0]); r, i = df.iloc[pos], df.index[pos]   # positional: labels may repeat
+    i = int(i) if isinstance(i, (int, np.integer)) else repr(i)
+    try: week = pd.Timestamp(r[date_col]).date()
+    except (ValueError, TypeError): week = repr(r[date_col])              # a date column not parsed yet
+    n = int(np.sum(mask))
+    return f"{n} row{'s' * (n != 1)}, first at {fix_for('row', 'line')} {i}, week {week}"    # the CLI numbers rows by file line + (f", geo {r[geo_col]!r}" if geo_col else "")
 
 def _check_values(df, date_col, channel_cols, finite_cols, geo_col) -> None:
     "Spend finite and >= 0; target, controls, static finite."
@@ -350,6 +397,12 @@ def _check_values(df, date_col, channel_cols, finite_cols, geo_col) -> None:
         v = df[c].astype(float)
         if not np.isfinite(v).all(): raise MMMDataError(f"column {c!r} has missing or infinite values ({_where(df, ~np.isfinite(v), date_col, geo_col)}); fix: impute them (gaps are not allowed)")
 
+# %% ../nbs/00_data.ipynb #8487199f
+def naive_dates(dates) -> pd.DatetimeIndex:
+    "Dates as a DatetimeIndex without a time zone: tz-aware dates keep their local wall time (weeks are calendar weeks)."
+    d = pd.DatetimeIndex(dates)
+    return d.tz_localize(None) if d.tz is not None else d
+
 # %% ../nbs/00_data.ipynb #4065274e
 def _check_weeks(df, date_col, geo_col, min_weeks: int) -> None:
     "No duplicate (geo, week); regular 7-day steps; at least min_weeks; the same weeks in every geo."
@@ -359,11 +412,11 @@ def _check_weeks(df, date_col, geo_col, min_weeks: int) -> None:
     groups = df.groupby(geo_col, sort=True)[date_col] if geo_col else [("national", df[date_col])]
     first = None
     for g, d in groups:
-        d = pd.DatetimeIndex(d).sort_values()
-        step = np.diff(d.values).astype("timedelta64[D]").astype(int)
+        d = naive_dates(d).sort_values()
+        step = np.asarray((d[1:] - d[:-1]).days)
         if (step % 7 != 0).any(): raise MMMDataError(f"date column {date_col!r}: dates are not 7 days apart (geo {g!r}, after {d[int(np.argmax(step % 7 != 0))].date()}); fix: use one date per week on the same weekday, e.g. df[{date_col!r}] = df[{date_col!r}].dt.to_period('W').dt.start_time")
         if (step > 7).any(): raise MMMDataError(f"date column {date_col!r}: missing weeks (geo {g!r}, gap after {d[int(np.argmax(step > 7))].date()}); fix: add rows for the missing weeks (spend 0 if nothing ran) — gaps are not allowed")
-        if len(d) < min_weeks: raise MMMDataError(f"date column {date_col!r}: geo {g!r} has {len(d)} weeks, fewer than min_weeks={min_weeks}; fix: provide more weeks of history (or a shorter holdout)")
+        if len(d) < min_weeks: raise MMMDataError(f"date column {date_col!r}: geo {g!r} has {len(d)} weeks, fewer than min_weeks={min_weeks}; fix: provide more weeks of history (or {_shorter_holdout()})")
         if first is not None and not d.equals(first): raise MMMDataError(f"date column {date_col!r}: geo {g!r} covers other weeks than the first geo; fix: give every geo the same weeks (add rows or trim to the common range)")
         first = d
 
@@ -385,16 +438,45 @@ def _check_static(df, static_cols, geo_col) -> None:
 def validate_mmm_frame(df: pd.DataFrame, date_col: str, channel_cols, target_col: str, control_cols=(), geo_col: str | None = None,
                        static_cols=(), min_weeks: int = MIN_WEEKS, require_target: bool = True, check_variation: bool = True) -> None:
     "Raise MMMDataError (naming the column and the fix) if `df` breaks the data contract."
-    channel_cols, control_cols, static_cols = list(channel_cols), list(control_cols), list(static_cols)
+    channel_cols, control_cols = column_list(channel_cols, "channel_cols"), column_list(control_cols, "control_cols")
+    static_cols = column_list(static_cols, "static_cols")
     target = [target_col] if require_target or (isinstance(df, pd.DataFrame) and target_col in df.columns) else []
     roles = dict(date_col=[date_col], geo_col=[geo_col] if geo_col else [], channel_cols=channel_cols,
                  control_cols=control_cols, static_cols=static_cols, target_col=target)
     _check_columns(df, roles)
-    _check_types(df, date_col, channel_cols + control_cols + static_cols + target, geo_col)
+    _check_types(df, date_col, channel_cols + control_cols + static_cols + target, geo_col, control_cols)
     _check_values(df, date_col, channel_cols, target + control_cols + static_cols, geo_col)
     _check_weeks(df, date_col, geo_col, min_weeks)
     if check_variation: _check_variation(df, channel_cols, control_cols)
     _check_static(df, static_cols, geo_col)
+
+# %% ../nbs/00_data.ipynb #ad3ae07c
+def categorical_levels(df: pd.DataFrame, categorical_cols, date_col: str, geo_col: str | None = None) -> dict:
+    "{column: [reference, other levels...]}: levels as strings, most frequent first (the reference, not coded)."
+    out = {}
+    for c in column_list(categorical_cols, "categorical_cols"):
+        if c not in df.columns: raise MMMDataError(f"categorical column {c!r} is not in the data; fix: check the spelling — available columns: {list(df.columns)}")
+        if df[c].isna().any(): raise MMMDataError(f"categorical column {c!r} has missing values ({_where(df, df[c].isna(), date_col, geo_col)}); "
+                                                  f"fix: give them a level of their own, e.g. 'none'")
+        n = df[c].astype(str).value_counts()
+        if len(n) < 2: raise MMMDataError(f"categorical column {c!r} has a single level ({n.index[0]!r}); fix: drop it — a constant carries no information")
+        out[c] = sorted(n.index, key=lambda v: (-n[v], v))
+    return out
+
+# %% ../nbs/00_data.ipynb #41847fbb
+def one_hot(df: pd.DataFrame, levels: dict, date_col: str, geo_col: str | None = None) -> tuple[pd.DataFrame, list]:
+    "Each categorical column replaced by 0/1 columns 'column=level' for every level but the reference; unseen levels refused."
+    out, names = df.drop(columns=list(levels)), []
+    for c, lv in levels.items():
+        v = df[c].astype(str)
+        unseen = ~v.isin(lv)
+        if unseen.any(): raise MMMDataError(f"categorical column {c!r} holds {v[unseen].iloc[0]!r} ({_where(df, unseen, date_col, geo_col)}), a level the "
+                                            f"model was not fitted on (levels {lv}); fix: map it to one of those levels, or refit on data that has it")
+        for level in lv[1:]:
+            name = f"{c}={level}"
+            if name in out.columns: raise MMMDataError(f"categorical column {c!r}: the indicator name {name!r} is already a column; fix: rename that column")
+            out[name] = (v == level).astype(float); names.append(name)
+    return out, names
 
 # %% ../nbs/00_data.ipynb #800f066e
 @dataclass
@@ -413,7 +495,7 @@ def _grid(df: pd.DataFrame, date_col: str, geo_col: str | None, cols: list) -> t
     key = df[geo_col].astype(str) if geo_col else pd.Series("national", index=df.index)
     d = df.assign(_geo_key=key.values).sort_values(["_geo_key", date_col])
     geos = list(dict.fromkeys(d["_geo_key"].tolist()))
-    dates = pd.DatetimeIndex(d[date_col].iloc[: len(d) // len(geos)].values)
+    dates = naive_dates(d[date_col].iloc[: len(d) // len(geos)])
     arr = d[cols].to_numpy(dtype=float) if cols else np.zeros((len(d), 0))
     return arr.reshape(len(geos), len(dates), len(cols)), geos, dates
 
@@ -435,12 +517,13 @@ def _spend_scale(spend_train: np.ndarray, channels: list) -> np.ndarray:
     m = spend_train.max(axis=1)
     for k, c in enumerate(channels):
         pos = m[:, k] > 0
-        if not pos.any(): raise MMMDataError(f"channel column {c!r} has no spend in the training weeks; fix: lower holdout_weeks or drop the channel")
+        if not pos.any(): raise MMMDataError(f"channel column {c!r} has no spend in the training weeks; fix: {_shorter_holdout()} or drop the channel")
         m[~pos, k] = m[pos, k].mean()
     return m
 
 def _std(x: np.ndarray, axis) -> tuple[np.ndarray, np.ndarray]:
-    "Mean and population std along axis; a zero std becomes 1 (nothing to scale)."
+    "Mean and population std along axis; a zero std becomes 1 (nothing to scale); no columns: empty arrays."
+    if x.size == 0: n = np.delete(np.array(x.shape), axis); return np.zeros(n), np.ones(n)
     mu, sd = x.mean(axis=axis), x.std(axis=axis)
     return mu, np.where(sd > 0, sd, 1.0)
 
@@ -456,7 +539,7 @@ def fit(self: MMMPreprocessor, df: pd.DataFrame, holdout_weeks: int = 13, min_tr
     self.train_end = dates[self.n_train - 1]
     tr = arr[:, : self.n_train]
     self.spend_scale = _spend_scale(tr[..., :K], self.channel_cols)                        # (G, K)
-    self.control_mean, self.control_std = _std(tr[..., K:K + C].reshape(-1, C), axis=0)    # (C,)
+    self.control_mean, self.control_std = _std(tr[..., K:K + C].reshape(-1 if C else 0, C), axis=0)  # (C,); none: empty
     self._check_scales(tr[..., K:K + C], tr[..., K + C])
     self.target_mean, self.target_std = _std(tr[..., K + C], axis=1)                       # (G,)
     self.static_mean, self.static_std = _std(arr[:, 0, K + C + 1:], axis=0)                # (S,)
@@ -468,7 +551,7 @@ def fit(self: MMMPreprocessor, df: pd.DataFrame, holdout_weeks: int = 13, min_tr
 def _check_scales(self: MMMPreprocessor, controls_train: np.ndarray, target_train: np.ndarray) -> None:
     "Controls, and each geo's target, must vary within the training weeks."
     for i, c in enumerate(self.control_cols):
-        if controls_train[..., i].std() == 0: raise MMMDataError(f"control column {c!r} is constant over the training weeks; fix: drop it from control_cols or lower holdout_weeks")
+        if controls_train[..., i].std() == 0: raise MMMDataError(f"control column {c!r} is constant over the training weeks; fix: drop it from the controls or {_shorter_holdout()}")
     for g, sd in zip(self.geos, target_train.std(axis=1)):
         if sd == 0: raise MMMDataError(f"target column {self.target_col!r} is constant over the training weeks of geo {g!r}; fix: check the data of that geo or leave it out")
 

@@ -4,11 +4,12 @@
 
 # %% auto #0
 __all__ = ['MIN_TRAIN_WEEKS', 'MMMTrainingError', 'check_trainable', 'to_device', 'TrainResult', 'evaluate', 'geo_batches',
-           'restrict_weeks', 'train_model', 'plot_history']
+           'restrict_weeks', 'EpochProgress', 'train_model', 'plot_history']
 
 # %% ../nbs/06_training.ipynb #0b535435
 import copy
 import math
+import sys
 import time
 import warnings
 from dataclasses import dataclass
@@ -17,7 +18,7 @@ import pandas as pd
 import torch
 import torch.nn as nn
 import matplotlib.pyplot as plt
-from tqdm import tqdm   # the plain text bar: works in terminals, notebooks and logs alike
+from tqdm import tqdm   # the plain text bar (tqdm.auto would need ipywidgets in notebooks)
 from .balancing import (alpha_schedule, balanced_step, make_ema, masked_mse, model_inputs,
                                       week_masks, NonFiniteLossError)
 from .priors import ChannelPriors, PriorLoss, geo_subset
@@ -114,6 +115,29 @@ def _warn_if_untrained(history: pd.DataFrame, patience: int, epochs: int):
         warnings.warn(f"the holdout loss was lowest at epoch 0 and training stopped after {len(history)} epochs: the kept model "
                       f"has barely trained; {fix} so the loss can turn", stacklevel=3)
 
+# %% ../nbs/06_training.ipynb #9f6bb589
+def _interactive() -> bool:
+    "True in a terminal or a Jupyter kernel, where a redrawn bar is readable; False for a file or a pipe."
+    return sys.stderr.isatty() or "ipykernel" in sys.modules
+
+class EpochProgress:
+    "A tqdm bar where the output is interactive; otherwise at most about `lines` plain lines on stderr."
+    def __init__(self, epochs: int, enabled: bool = True, interactive: bool | None = None, lines: int = 10):
+        self.epochs, self.enabled, self.every = epochs, enabled, max(1, math.ceil(epochs / lines))
+        live = _interactive() if interactive is None else interactive
+        self.bar = tqdm(total=epochs, desc="training", unit="epoch") if enabled and live else None
+
+    def update(self, epoch: int, **stats):
+        "Report epoch `epoch` (0-based) and its losses."
+        text = "  ".join(f"{k} {v:.4f}" for k, v in stats.items())
+        if self.bar is not None: self.bar.update(1); self.bar.set_postfix_str(text, refresh=False)
+        elif self.enabled and (epoch + 1) % self.every == 0: print(f"training: epoch {epoch + 1}/{self.epochs}  {text}", file=sys.stderr, flush=True)
+
+    def close(self, last: int, best: int):
+        "Finish: close the bar, or one closing line saying where training stopped and which epoch is kept."
+        if self.bar is not None: self.bar.close()
+        elif self.enabled: print(f"training: stopped after epoch {last + 1}/{self.epochs}; kept epoch {best + 1} (lowest holdout loss)", file=sys.stderr, flush=True)
+
 # %% ../nbs/06_training.ipynb #9d9cb719
 def train_model(model: nn.Module, data, cfg, priors: ChannelPriors = None, preprocessor=None, creative=None,
                 progress: bool = True, epochs: int = None, patience: int = None, train_weeks=None) -> TrainResult:
@@ -126,20 +150,21 @@ def train_model(model: nn.Module, data, cfg, priors: ChannelPriors = None, prepr
     train_w, val_w, main_opt, adv_opt, ema, prior_fn = _setup(model, data, cfg, priors, preprocessor, creative, train_weeks)
     rows, best, best_state, bad, t0 = [], math.inf, None, 0, time.perf_counter()
     gen = torch.Generator().manual_seed(cfg.seed)                          # geo batches: reproducible
-    bar = tqdm(range(epochs), disable=not progress, desc="training", unit="epoch")
-    for epoch in bar:
+    bar = EpochProgress(epochs, progress)
+    for epoch in range(epochs):
         model.train()
         a_p = alpha_schedule(epoch / max(epochs - 1, 1), cfg.alpha)
         stats = _train_epoch(model, data, cfg, train_w, (main_opt, adv_opt), a_p, creative, prior_fn, ema, gen, f"epoch {epoch}")
         val = evaluate(ema.module, data, val_w, creative)
         if not math.isfinite(val): raise NonFiniteLossError(f"non-finite validation loss at epoch {epoch}: val_y={val}")
         rows.append(dict(epoch=epoch, alpha=a_p, **stats, val_y=val))
-        bar.set_postfix(loss_y=f"{stats['loss_y']:.4f}", val_y=f"{val:.4f}", adv_r2=f"{stats['adv_r2']:.2f}")
+        bar.update(epoch, loss_y=stats["loss_y"], val_y=val, adv_r2=stats["adv_r2"])
         if val < best: best, best_state, bad = val, copy.deepcopy(ema.module.state_dict()), 0
         else: bad += 1
         if bad >= patience: break
     ema.module.load_state_dict(best_state); ema.module.eval()
     hist = pd.DataFrame(rows)
+    bar.close(epoch, int(hist.val_y.idxmin()))
     _warn_if_untrained(hist, patience, epochs)
     return TrainResult(ema.module, model, hist, int(hist.val_y.idxmin()), time.perf_counter() - t0)
 

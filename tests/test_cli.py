@@ -43,7 +43,7 @@ def test_round_trip(sim_csv, capsys):
 
 @pytest.mark.parametrize("content,expect", [('week,tv,sales\n2021-01-04,"1,2\n', "not a readable CSV"),
                                             ("", "not a readable CSV"),
-                                            ("week,tv,sales\nnot-a-date,1,2\n", "not dates")])
+                                            ("week,tv,sales\nnot-a-date,1,2\n", "line 2 of")])
 def test_malformed_csv_fails_cleanly(sim_csv, content, expect):
     tmp, truth = sim_csv
     bad = tmp / "bad.csv"; bad.write_text(content)

@@ -48,3 +48,25 @@ def test_notebook_text_has_no_control_characters():
     hits = [f'{nb.name} cell {i}' for nb in sorted((ROOT/'nbs').glob('*.ipynb'))
             for i, c in enumerate(json.loads(nb.read_text())['cells']) if bad.search(''.join(c['source']))]
     assert not hits, f'control characters in {hits}: restore the backslashes (write \\\\bar, not \\bar, in Python strings)'
+
+def test_runtime_requirements_are_what_the_package_imports():
+    "settings.ini's run-time requirements name exactly the third-party modules causal_mmm_nb imports (fastcore was missing once)."
+    import ast, configparser, re
+    cfg = configparser.ConfigParser(delimiters=['=']); cfg.read(ROOT/'settings.ini')
+    declared = {re.split(r'[<>=!~\[ ]', r)[0].lower().replace('-', '_') for r in cfg['DEFAULT']['requirements'].split()}
+    imported = set()
+    for f in (ROOT/'causal_mmm_nb').glob('*.py'):
+        for node in ast.walk(ast.parse(f.read_text())):
+            if isinstance(node, ast.Import): imported |= {a.name.split('.')[0] for a in node.names}
+            elif isinstance(node, ast.ImportFrom) and node.level == 0: imported.add(node.module.split('.')[0])
+    third_party = {m for m in imported if m not in sys.stdlib_module_names and m != 'causal_mmm_nb'}
+    assert third_party == declared, f'imported {sorted(third_party)}, declared {sorted(declared)}'
+
+
+def test_ci_runs_the_readme_main_job_exactly():
+    import readme_command
+    main_cmd = readme_command.command('main')
+    assert main_cmd.endswith('pip install -e . && causal-mmm demo') and '[dev]' not in main_cmd
+    ci = (ROOT/'.ci'/'run').read_text()
+    assert 'tools/readme_command.py main' in ci and ci.index('readme_command.py main') < ci.index('".[dev]"'), \
+        '.ci/run must run README main job (no dev extras) before installing the dev extras'
