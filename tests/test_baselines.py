@@ -98,13 +98,13 @@ def test_scenarios_and_lazy_causal_methods():
     for name in SCENARIOS:
         df, truth = scenario_data(name, 0)
         assert 0.08 < truth.ate.sum() / df.sales.sum() < 0.32, name
-    assert set(causal_mmm_methods()) == {"causal_mmm", "causal_mmm_alpha0", "causal_mmm_seeds_only", "plain_head"}
+    assert set(causal_mmm_methods()) == {"causal_mmm", "causal_mmm_ensemble", "causal_mmm_alpha0", "decomposed_gradient", "plain_head"}
 
 
 def test_quick_benchmark_complete_and_finite():
     res = run_benchmark(QUICK_SCENARIOS, BASELINE_METHODS, seeds=[0])
     assert list(res.columns) == COLUMNS and len(res) == len(QUICK_SCENARIOS) * len(BASELINE_METHODS)
-    scores = [c for c in COLUMNS[3:] if c not in ("ate_coverage", "interval_width")]     # baselines give no intervals
+    scores = [c for c in COLUMNS[3:] if c not in ("ate_coverage", "interval_width", "zero_effect_share")]   # no intervals; geo_panel has no zero channel
     assert np.isfinite(res[scores].to_numpy(float)).all() and res.ate_coverage.isna().all()
     assert summarize(res).notna().all().all()
     np.testing.assert_allclose(res[res.method == "oracle"].ratio_to_oracle, 1.0)

@@ -83,7 +83,7 @@ def test_bench_quick_is_complete_and_finite(tmp_path):
     assert set(res.method) == set(BASELINE_METHODS) | set(CAUSAL_METHODS)
     scores = ["ate_error", "ratio_to_oracle", "share_error", "roi_spearman", "holdout_r2", "fit_seconds"]
     assert np.isfinite(res[scores].to_numpy(float)).all()
-    ens = res[res.method.isin(["causal_mmm", "causal_mmm_alpha0", "causal_mmm_seeds_only"])]
+    ens = res[res.method == "causal_mmm_ensemble"]
     assert ens.ate_coverage.between(0, 1).all() and (ens.interval_width >= 0).all()
     text = (tmp_path / "summary.md").read_text()
     assert "## targets for causal_mmm" in text and (tmp_path / "benchmark.png").stat().st_size > 10_000

@@ -1,99 +1,105 @@
-"""Measurements behind the decomposed head's preset (chapter 06a): single fits, ATE error against the simulator's truth.
+"""Measurements behind the decomposed head's preset (chapter 06a): single fits, scored against the simulator's truth.
 
-usage: python tools/bench_decomposed.py [--group sweep|regularisation|panel|synergy|atoms] [--scenarios a,b] [--seeds 0,1,2] [--variants v1,v2]
+usage: python tools/bench_decomposed.py [--group shrinkage|ridge|panel|synergy] [--scenarios a,b] [--seeds 0,1,2]
+                                        [--model-seeds 0,1,2] [--variants v1,v2]
 
-Each variant is MMMConfig.decomposed() with the overrides below; one fit per scenario and data seed (model seed 0),
-the zero-spend ATE rolled out by ATEEstimator, scored by ATE error sum|ATE_hat - ATE| / sum|ATE|. Prints one line per
-fit and the median and mean per variant. Groups:
-  sweep           training budget, without balancing (alpha=0, as quoted in chapter 06a)         national scenarios
-  regularisation  the preset against dropout, weight decay and a longer budget                     national scenarios
-  panel           per-geo intercepts, full-batch steps and the panel budget                        geo_panel
-  synergy         the optional pairwise synergy terms, on and off        synergy, sparse_synergy, 2 others
-  atoms           concave atoms only (S-shaped atoms' weights zeroed; a probe, not a library option)  6 scenarios
-(--sweep is accepted for the command quoted in chapter 06a and means --group sweep.) The ensemble and the comparison
-with the baselines are in `causal-mmm bench`.
+Each variant is MMMConfig.decomposed() (its panel variant on a geo panel) with the overrides below; one fit per
+scenario, data seed and model seed, the zero-spend ATE rolled out by ATEEstimator. Scores per fit: ATE error
+sum|ATE_hat - ATE| / sum|ATE|, media bias sum(ATE_hat) / sum(ATE) - 1, and the share of the credit given to channels
+whose true effect is 0. Per variant: median and mean ATE error, the bias range over fits and its median, the median
+zero-effect share, and the seed spread (mean over datasets of the standard deviation of the ATE error over model
+seeds). Groups:
+  shrinkage  the old gradient preset, then one change at a time up to the current preset      national scenarios
+  ridge      the ridge on the atom weights and the number of steps of the preset               national scenarios
+  panel      the preset on the 24-geo panel, with and without per-geo intercepts               geo_panel
+  synergy    the optional pairwise synergy terms, on and off                 synergy, sparse_synergy, 2 others
+The benchmark against the baselines is `causal-mmm bench`.
 """
-import argparse, contextlib, time
+import argparse, time
 import numpy as np
+import pandas as pd
 import torch
 
 NATIONAL = "national_clean,national_confounded,delayed_adstock"
+BEFORE = dict(solver="gradient", fit_weeks="train", kernel="free", offset_bound=0.0)   # the preset before the fix
 GROUPS = {
-    # alpha=0: the sweep was run (and is quoted in chapter 06a) before the preset turned balancing on
-    "sweep": (NATIONAL, {name: dict(alpha=0.0, **kw) for name, kw in {
-        "up_to_1000_patience_100": dict(epochs=1000, patience=100),
-        "300_epochs": dict(epochs=300, patience=300),
-        "200_epochs": dict(epochs=200, patience=200),
-        "weight_decay_1e-2": dict(epochs=1000, patience=100, weight_decay=1e-2),
-        "lr_3e-3_2000_epochs": dict(lr=3e-3, epochs=2000, patience=300),
-        "lr_2e-2_300_epochs": dict(lr=2e-2, epochs=300, patience=300),
-    }.items()}),
-    "regularisation": (NATIONAL, {
-        "preset": {},
-        "dropout_0.1": dict(dropout=0.1),
-        "dropout_0.3": dict(dropout=0.3),
-        "weight_decay_1e-2": dict(weight_decay=1e-2),
-        "600_epochs": dict(epochs=600, patience=600),
+    "shrinkage": (NATIONAL, {
+        "before: gradient steps on every weight": BEFORE,
+        "+ bounded atom shapes": {**BEFORE, "offset_bound": 0.5},
+        "+ smooth lag kernel": {**BEFORE, "offset_bound": 0.5, "kernel": "basis"},
+        "solved weights (varpro) alone": dict(solver="varpro", fit_weeks="train", kernel="free", offset_bound=0.0, atom_ridge=1e-3),
+        "varpro + bounded atom shapes": dict(solver="varpro", fit_weeks="train", kernel="free", atom_ridge=1e-3),
+        "varpro + bounded + smooth kernel": dict(solver="varpro", fit_weeks="train", atom_ridge=1e-3),
+        "varpro + bounded + smooth + ridge auto": dict(fit_weeks="train"),
+        "preset: all of it, every week fitted": {},
+    }),
+    "ridge": (NATIONAL, {
+        "atom ridge 0.01": dict(atom_ridge=0.01),
+        "atom ridge 0.03": dict(atom_ridge=0.03),
+        "atom ridge 0.1": dict(atom_ridge=0.1),
+        "atom ridge auto (preset)": {},
+        "150 steps": dict(epochs=150),
+        "600 steps": dict(epochs=600),
+        "no balancing (alpha 0)": dict(alpha=0.0),
     }),
     "panel": ("geo_panel", {
-        "national_preset_no_intercepts": dict(geo_intercepts=False, geo_batch_size=4),
-        "intercepts_batches_of_4": {},
-        "intercepts_full_batch_300": dict(geo_batch_size=0),
-        "panel_preset": dict(panel=True),
-        "panel_preset_no_intercepts": dict(panel=True, geo_intercepts=False),
+        "preset (per-geo intercepts)": {},
+        "no per-geo intercepts": dict(geo_intercepts=False),
     }),
     "synergy": ("synergy,sparse_synergy,sparse_flighting,national_clean", {
         "preset": {},
-        "synergy": dict(synergy=True),
-    }),
-    "atoms": (NATIONAL + ",confounded_moderate,sparse_flighting,synergy", {
-        "preset": {},
-        "concave_only": dict(concave_atoms_only=True),
+        "synergy terms on": dict(synergy=True),
     }),
 }
 
-@contextlib.contextmanager
-def concave_atoms_only(on: bool):
-    "While active, every ChannelResponse gives its S-shaped atoms weight 0 (chapter 06a's atom-dictionary probe)."
-    from causal_mmm_nb.decomposed import ChannelResponse
-    orig = ChannelResponse.saturate
-    def saturate(self, x, w, rates, kappas):
-        return orig(self, x, torch.cat([w[:, :self.n_atoms], torch.zeros_like(w[:, self.n_atoms:])], -1), rates, kappas)
-    if on: ChannelResponse.saturate = saturate
-    try: yield
-    finally: ChannelResponse.saturate = orig
+
+def fit_and_score(scen, seed, mseed, kw, specs):
+    "One fit: a dict of scores."
+    from causal_mmm_nb.streams import MMMConfig
+    from causal_mmm_nb.core import CausalMMM
+    from causal_mmm_nb.benchmark import scenario_data, fit_roles, ate_error, media_bias, zero_effect_share
+    df, truth = scenario_data(scen, seed, specs)
+    t0 = time.perf_counter()
+    m = CausalMMM(MMMConfig.decomposed(panel=len(truth.geos) > 1, **{"seed": mseed, **kw})).fit(df, **fit_roles(truth), progress=False)
+    z = m.ate_estimator().zero_spend()
+    return dict(scenario=scen, seed=seed, model_seed=mseed, ate_error=ate_error(z, truth), media_bias=media_bias(z, truth),
+                zero_share=zero_effect_share(z, truth), seconds=time.perf_counter() - t0)
+
+
+def summary(r: pd.DataFrame) -> dict:
+    "Per-variant figures over its fits."
+    spread = r.groupby(["scenario", "seed"]).ate_error.std().mean() if r.model_seed.nunique() > 1 else np.nan
+    return dict(median=r.ate_error.median(), mean=r.ate_error.mean(), bias_lo=r.media_bias.min(), bias_median=r.media_bias.median(),
+                bias_hi=r.media_bias.max(), zero_share=r.zero_share.median(), seed_spread=spread, seconds=r.seconds.median())
+
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--group", default="sweep", choices=list(GROUPS))
-    ap.add_argument("--sweep", action="store_true")
+    ap.add_argument("--group", default="shrinkage", choices=list(GROUPS))
     ap.add_argument("--scenarios", default=None)
     ap.add_argument("--seeds", default="0,1,2")
-    ap.add_argument("--variants", default=None)
+    ap.add_argument("--model-seeds", default="0,1,2")
+    ap.add_argument("--variants", default=None, help="comma-separated variant names (default: all of the group)")
     a = ap.parse_args()
-    scenarios, variants = GROUPS["sweep" if a.sweep else a.group]
+    scenarios, variants = GROUPS[a.group]
     scenarios = (a.scenarios or scenarios).split(",")
     chosen = a.variants.split(",") if a.variants else list(variants)
     torch.set_num_threads(1)
-    from causal_mmm_nb.streams import MMMConfig
-    from causal_mmm_nb.core import CausalMMM
-    import causal_mmm_nb.ate  # noqa: F401
-    from causal_mmm_nb.benchmark import SCENARIOS, scenario_data, fit_roles, ate_error
-    scenario_specs = {**SCENARIOS, "sparse_synergy": ("sparse_synergy", {})}   # the raw preset: flighting and a tv x search synergy
-    summary = {}
+    import causal_mmm_nb.ate  # noqa: F401  (adds CausalMMM.ate_estimator)
+    from causal_mmm_nb.benchmark import SCENARIOS
+    specs = {**SCENARIOS, "sparse_synergy": ("sparse_synergy", {})}   # the raw preset: flighting and a tv x search synergy
+    rows = {}
     for v in chosen:
-        errs = []
+        fits = []
         for scen in scenarios:
             for seed in map(int, a.seeds.split(",")):
-                df, truth = scenario_data(scen, seed, scenario_specs)
-                t0 = time.perf_counter()
-                kw = dict(variants[v]); concave = kw.pop("concave_atoms_only", False)
-                with concave_atoms_only(concave):
-                    m = CausalMMM(MMMConfig.decomposed(**kw)).fit(df, **fit_roles(truth), progress=False)
-                    errs.append(ate_error(m.ate_estimator().zero_spend(), truth))
-                print(f"{v:30s} {scen:20s} seed {seed} ATE error {errs[-1]:.3f}  best epoch {m.best_epoch:4d}  {time.perf_counter() - t0:5.1f} s", flush=True)
-        summary[v] = (np.median(errs), np.mean(errs))
-    print(f"\n{'variant':30s} median  mean")
-    for v, (med, mean) in summary.items(): print(f"{v:30s} {med:.3f}   {mean:.3f}")
+                for ms in map(int, a.model_seeds.split(",")):
+                    fits.append(fit_and_score(scen, seed, ms, variants[v], specs))
+                    f = fits[-1]
+                    print(f"{v:42s} {scen:20s} seed {seed} model seed {ms}  ATE error {f['ate_error']:.3f}  bias {f['media_bias']:+.3f}"
+                          f"  zero-effect share {f['zero_share']:.3f}  {f['seconds']:5.1f} s", flush=True)
+        rows[v] = summary(pd.DataFrame(fits))
+    print("\n" + pd.DataFrame(rows).T.to_string(float_format=lambda x: f"{x:.3f}"))
+
 
 if __name__ == "__main__": main()
