@@ -135,14 +135,20 @@ def predict(self: LinearMMM, df: pd.DataFrame) -> pd.Series:
 
 # %% ../nbs/12_baselines.ipynb #ab137c03
 @patch
+def contributions(self: LinearMMM) -> pd.DataFrame:
+    "Per (week, geo) rows of the fitted frame: each channel's zero-spend contribution (actual minus channel off), original units."
+    spend, controls, _, dates, geos, _ = self._arrays(self.data_)
+    actual, frame = self._mean(spend, controls, dates), dict(week=np.tile(dates, len(geos)), geo=np.repeat(geos, len(dates)))
+    for k, c in enumerate(self.channel_cols):
+        off = spend.copy(); off[..., k] = 0.0
+        frame[c] = (actual - self._mean(off, controls, dates)).ravel()
+    return pd.DataFrame(frame)
+
+@patch
 def zero_spend(self: LinearMMM) -> pd.DataFrame:
     "Zero-spend attribution over the fitted frame: channel, ate, share, spend, roi (original units)."
-    spend, controls, _, dates, _, _ = self._arrays(self.data_)
-    actual, ate = self._mean(spend, controls, dates), []
-    for k in range(spend.shape[-1]):
-        off = spend.copy(); off[..., k] = 0.0
-        ate.append((actual - self._mean(off, controls, dates)).sum())
-    ate, total = np.array(ate), spend.sum((0, 1))
+    ate = self.contributions()[self.channel_cols].sum().to_numpy()
+    total = self._arrays(self.data_)[0].sum((0, 1))
     return pd.DataFrame(dict(channel=self.channel_cols, ate=ate, share=ate / ate.sum(), spend=total, roi=ate / total))
 
 # %% ../nbs/12_baselines.ipynb #bb571a33

@@ -13,9 +13,10 @@ from .baselines import OracleMMM, ClassicalMMM, NaiveRegressionMMM
 # %% auto #0
 __all__ = ['SCENARIOS', 'QUICK_SCENARIOS', 'BASELINE_METHODS', 'CAUSAL_METHODS', 'GRADIENT_PRESET', 'COLUMNS', 'ate_error',
            'attribution_shares', 'share_error', 'average_ranks', 'spearman', 'roi_spearman', 'media_bias',
-           'zero_effect_share', 'holdout_r2', 'scenario_data', 'fit_roles', 'CausalMMMAdapter', 'default_causal_config',
-           'causal_mmm_methods', 'causal_mmm_available', 'interval_scores', 'score_against_truth', 'run_benchmark',
-           'summarize', 'check_targets', 'markdown_table', 'benchmark_report', 'plot_benchmark']
+           'zero_effect_share', 'weekly_contribution_error', 'holdout_r2', 'scenario_data', 'fit_roles',
+           'CausalMMMAdapter', 'default_causal_config', 'causal_mmm_methods', 'causal_mmm_available', 'interval_scores',
+           'score_against_truth', 'run_benchmark', 'summarize', 'check_targets', 'markdown_table', 'benchmark_report',
+           'plot_benchmark']
 
 # %% ../nbs/13_benchmark.ipynb #f5c21154
 def _as_series(x, column: str = "ate", channels=None) -> pd.Series:
@@ -74,6 +75,20 @@ def zero_effect_share(est, truth) -> float:
     zero = t.index[t == 0]
     return float(attribution_shares(e)[zero].sum()) if len(zero) else float("nan")
 
+# %% ../nbs/13_benchmark.ipynb #5e8c752c
+def _weekly(frame: pd.DataFrame, channels: list, n_geos: int) -> np.ndarray:
+    "Contributions (G, T, K) from a per-(week, geo) frame, sorted by geo then week."
+    f = frame.sort_values(["geo", "week"]) if "geo" in frame else frame.sort_values("week")
+    return f[channels].to_numpy(dtype=float).reshape(n_geos, -1, len(channels))
+
+def weekly_contribution_error(contributions: pd.DataFrame, truth: GroundTruth) -> float:
+    "Mean over channels with an effect of RMSE of the weekly contribution over the mean |true weekly contribution|."
+    G, ch = len(truth.geos), list(truth.channels)
+    est, true = _weekly(contributions, ch, G), truth.contributions[ch].to_numpy().reshape(G, -1, len(ch))
+    active = np.abs(true).sum((0, 1)) > 0
+    rmse = np.sqrt(((est - true) ** 2).mean((0, 1))) / np.abs(true).mean((0, 1)).clip(1e-12)
+    return float(rmse[active].mean())
+
 # %% ../nbs/13_benchmark.ipynb #f3f5d5ec
 def holdout_r2(model, df: pd.DataFrame, date_col: str, target_col: str, geo_col: str | None = None, holdout_weeks: int = 13) -> float:
     "Out-of-sample R² on the final `holdout_weeks` weeks (SST around each geo's holdout mean)."
@@ -95,6 +110,8 @@ SCENARIOS: dict[str, tuple[str, dict]] = {
     "sparse_flighting": ("sparse_synergy", dict(synergy=None, synergy_share=0.0, media_share=0.15)),
     "geo_panel": ("geo_panel", {}),
     "wide_20_channels": ("wide_20_channels", dict(media_share=0.30)),
+    "seasonal_effectiveness": ("seasonal_effectiveness", {}),
+    "lagged_baseline": ("lagged_baseline", {}),
 }
 QUICK_SCENARIOS = ["national_clean", "national_confounded", "geo_panel"]
 
@@ -123,6 +140,7 @@ class CausalMMMAdapter:
     "A fitted CausalMMM seen through the benchmark interface: zero_spend() and predict(df)."
     def __init__(self, mmm): self.mmm = mmm
     def zero_spend(self) -> pd.DataFrame: return self.mmm.ate_estimator().zero_spend()
+    def contributions(self) -> pd.DataFrame: return self.mmm.ate_estimator().contributions()
     def predict(self, df: pd.DataFrame): return self.mmm.predict(df)
 
 def default_causal_config(truth: GroundTruth, head: str = "decomposed", **overrides):
@@ -174,7 +192,8 @@ def interval_scores(z: pd.DataFrame, truth: GroundTruth) -> dict:
 def score_against_truth(model, df: pd.DataFrame, truth: GroundTruth, holdout_weeks: int = 13) -> dict:
     "All scores of one fitted model against the truth."
     z = model.zero_spend()
-    return dict(ate_error=ate_error(z, truth), media_bias=media_bias(z, truth), share_error=share_error(z, truth),
+    weekly = weekly_contribution_error(model.contributions(), truth) if hasattr(model, "contributions") else np.nan
+    return dict(ate_error=ate_error(z, truth), media_bias=media_bias(z, truth), weekly_error=weekly, share_error=share_error(z, truth),
                 zero_effect_share=zero_effect_share(z, truth), roi_spearman=roi_spearman(z, truth),
                 holdout_r2=holdout_r2(model, df, truth.date_col, truth.target_col, truth.geo_col, holdout_weeks),
                 **interval_scores(z, truth))
@@ -213,7 +232,7 @@ def run_benchmark(scenarios=None, methods: dict = None, seeds=(0, 1, 2), holdout
     return _add_ratio(pd.DataFrame(rows))
 
 # %% ../nbs/13_benchmark.ipynb #20c17c06
-COLUMNS = ["scenario", "seed", "method", "ate_error", "ratio_to_oracle", "media_bias", "share_error", "zero_effect_share",
+COLUMNS = ["scenario", "seed", "method", "ate_error", "ratio_to_oracle", "media_bias", "weekly_error", "share_error", "zero_effect_share",
            "roi_spearman", "holdout_r2", "ate_coverage", "interval_width", "fit_seconds"]
 
 def _add_ratio(res: pd.DataFrame) -> pd.DataFrame:
@@ -262,7 +281,8 @@ def benchmark_report(results: pd.DataFrame, note: str = "") -> str:
     "Markdown summary: median ATE error, ratio to the oracle, share error, coverage, fit seconds, and the targets."
     parts = [f"# Recovery benchmark\n\n{note}\n"]
     for title, value in [("median ATE error", "ate_error"), ("median ratio of ATE error to the oracle's", "ratio_to_oracle"),
-                         ("median signed total media error (media bias)", "media_bias"), ("median share error", "share_error"),
+                         ("median signed total media error (media bias)", "media_bias"),
+                         ("median weekly contribution error", "weekly_error"), ("median share error", "share_error"),
                          ("median share of the credit given to channels without effect", "zero_effect_share"),
                          ("median ROI rank correlation", "roi_spearman"),
                          ("mean 80 % interval coverage of the true ATEs", "ate_coverage"), ("median fit seconds", "fit_seconds")]:

@@ -60,7 +60,7 @@ SIM_DEFAULTS: dict = dict(
     base_sales=1_000_000.0, media_share=0.20, noise=0.05, confounding=0.0, spend_noise=0.4, demand_effect=0.10,
     demand_noise=0.0, trend=0.03, seasonality=0.10, price_effect=-1.0, promo_effect=0.05, promo_prob=0.10,
     on_prob=None, synergy=None, synergy_share=0.0, zero_effect=[], geo_size_sd=0.7, static=False,
-    kernel_length=13, design_seed=7)
+    kernel_length=13, design_seed=7, effect_season=0.0, promo_dip=0.0, price_memory=0.0)
 
 PRESETS: dict[str, dict] = {name: {**SIM_DEFAULTS, **spec} for name, spec in dict(
     national_clean=dict(zero_effect=["print"]),
@@ -69,6 +69,9 @@ PRESETS: dict[str, dict] = {name: {**SIM_DEFAULTS, **spec} for name, spec in dic
     sparse_synergy=dict(channels=["tv", "radio", "search", "social", "display"], on_prob=0.35,
                         synergy=("tv", "search"), synergy_share=0.20),
     wide_20_channels=dict(channels=20, zero_effect=["ch19", "ch20"], confounding=0.5),
+    seasonal_effectiveness=dict(zero_effect=["print"], confounding=0.5, effect_season=0.6),
+    lagged_baseline=dict(zero_effect=["print"], confounding=0.5, promo_prob=0.15, promo_effect=0.12, promo_dip=0.5,
+                         price_memory=-3.0),
 ).items()}
 
 # %% ../nbs/00_data.ipynb #ed9ab5e5
@@ -153,9 +156,9 @@ def _saturation(spend: np.ndarray, dgp: dict) -> np.ndarray:
     return hill(x, dgp["kappa"], dgp["slope"])
 
 def _media(spend: np.ndarray, dgp: dict) -> np.ndarray:
-    "Noise-free media sales (G, T): per-channel effects plus the optional synergy term."
+    "Noise-free media sales (G, T): per-channel effects (times their seasonal effectiveness) plus the optional synergy term."
     h = _saturation(spend, dgp)
-    m = (h * dgp["beta"]).sum(-1)
+    m = (h * dgp["effectiveness"] * dgp["beta"]).sum(-1)
     if dgp["synergy"] is not None:
         i, j = dgp["synergy"]
         m = m + dgp["beta_synergy"] * h[..., i] * h[..., j]
@@ -168,7 +171,7 @@ def _calibrate(spend: np.ndarray, baseline: np.ndarray, dgp: dict, specs: dict, 
     w = np.array([s["weight"] for s in specs.values()])
     h = _saturation(spend, dgp) * dgp["sizes"][:, None, None]
     syn = p["synergy_share"] if dgp["synergy"] is not None else 0.0
-    dgp["beta"] = (1 - syn) * M * (w / w.sum()) / h.sum(axis=(0, 1))
+    dgp["beta"] = (1 - syn) * M * (w / w.sum()) / (h * dgp["effectiveness"]).sum(axis=(0, 1))
     dgp["beta_synergy"] = 0.0
     if dgp["synergy"] is not None:
         i, j = dgp["synergy"]
@@ -202,14 +205,22 @@ def _contributions(spend: np.ndarray, dgp: dict) -> np.ndarray:
     return out
 
 # %% ../nbs/00_data.ipynb #36c33d97
+def _lagged_drivers(ctl: dict, p: dict) -> np.ndarray:
+    "(G, T): the promotion dip of the two following weeks and the reaction to price against its average over the four weeks before."
+    promo, price = ctl["promo"], ctl["price"]
+    lag = lambda x, l: np.pad(x, ((0, 0), (l, 0)), mode="edge")[:, :x.shape[1]]          # week t - l (the first week repeated)
+    dip = -p["promo_effect"] * p["promo_dip"] * (lag(promo, 1) + lag(promo, 2)) / 2
+    reference = sum(lag(price, l) for l in range(1, 5)) / 4
+    return dip + p["price_memory"] * (price - reference) / reference
+
 def _baseline(rng, ctl: dict, sizes: np.ndarray, p: dict) -> np.ndarray:
-    "Baseline sales B (G, T): size x level x trend x seasonality x (demand, price, promo)."
+    "Baseline sales B (G, T): size x level x trend x seasonality x (demand, price, promo and their lagged effects)."
     G, T = ctl["u"].shape
     t = np.arange(T)[None, :]
     phase = rng.uniform(-0.3, 0.3, (G, 1)) + 1.0
     season = 1 + p["seasonality"] * np.sin(2 * np.pi * t / 52.18 + phase)
     drivers = 1 + p["demand_effect"] * ctl["u"] + p["price_effect"] * (ctl["price"] / 10.0 - 1) + p["promo_effect"] * ctl["promo"]
-    return sizes[:, None] * p["base_sales"] * (1 + p["trend"] * t / 52) * season * drivers
+    return sizes[:, None] * p["base_sales"] * (1 + p["trend"] * t / 52) * season * (drivers + _lagged_drivers(ctl, p))
 
 # %% ../nbs/00_data.ipynb #86c052bf
 def _to_frame(dates, geos, spend, ctl, y, sizes, specs, p) -> pd.DataFrame:
@@ -235,8 +246,15 @@ def _dgp_params(ref, sizes, specs, p) -> dict:
     syn = p["synergy"]
     return dict(kernels=np.stack(kern, axis=1), kappa=np.array([s["kappa"] for s in specs.values()]),
                 slope=np.array([s["slope"] for s in specs.values()]), ref=ref, sizes=sizes,
+                effectiveness=_effectiveness(p["n_weeks"], len(specs), p["effect_season"]),
                 synergy=None if syn is None else (names.index(syn[0]), names.index(syn[1])),
                 channel_specs=specs, scenario=p)
+
+# %% ../nbs/00_data.ipynb #20364a03
+def _effectiveness(n_weeks: int, n_channels: int, amplitude: float) -> np.ndarray:
+    "(T, K) multipliers 1 + amplitude * sin(2 pi t / 52.18 + 2 pi k / K): each channel's effect follows the season in its own phase."
+    t, k = np.arange(n_weeks)[:, None], np.arange(n_channels)[None, :]
+    return 1 + amplitude * np.sin(2 * np.pi * t / 52.18 + 2 * np.pi * k / n_channels)
 
 # %% ../nbs/00_data.ipynb #5be61a71
 def simulate_mmm(preset: str = "national_clean", seed: int = 0, **overrides) -> tuple[pd.DataFrame, GroundTruth]:

@@ -131,7 +131,8 @@ def test_transform_without_target_and_counterfactual(national):
 
 
 PRESET_SHAPES = dict(national_clean=(1, 156, 5), national_confounded=(1, 156, 5), geo_panel=(24, 156, 6),
-                     sparse_synergy=(1, 156, 5), wide_20_channels=(1, 156, 20))
+                     sparse_synergy=(1, 156, 5), wide_20_channels=(1, 156, 20),
+                     seasonal_effectiveness=(1, 156, 5), lagged_baseline=(1, 156, 5))
 
 
 @pytest.mark.parametrize("name", sorted(PRESETS))
