@@ -5,7 +5,7 @@
 # %% auto #0
 __all__ = ['cmd_tour', 'make_config', 'save_plots', 'write_outputs', 'fit_warnings', 'fit_summary', 'attribution_vs_truth',
            'cmd_demo', 'read_frame', 'prepare_out', 'cmd_fit', 'load_model', 'cmd_attribute', 'cmd_shift', 'cmd_check',
-           'bench_methods', 'cmd_bench', 'build_parser', 'main']
+           'cmd_review', 'bench_methods', 'cmd_bench', 'build_parser', 'main']
 
 # %% ../nbs/10_cli.ipynb #f48a6d3d
 import argparse, csv, shutil, sys, time
@@ -220,6 +220,18 @@ def cmd_check(args) -> int:
     for ch, v in zip(rc.channel, rc.verdict): print(f"{ch}: {v}")
     return 0
 
+# %% ../nbs/10_cli.ipynb #25a68293
+def cmd_review(args) -> int:
+    "Print the model review of a saved model (chapter 08b): one line per check, worst first."
+    mmm = load_model(args.model_dir)
+    import causal_mmm_nb.review  # noqa: F401  (adds CausalMMM.review)
+    t0 = time.perf_counter()
+    t = mmm.review(placebo=not args.fast, stability=not args.fast)
+    print(f"model review ({time.perf_counter() - t0:.0f} s): {(t.status == 'fail').sum()} fail, {(t.status == 'review').sum()} to review, "
+          f"{(t.status == 'pass').sum()} pass")
+    for r in t.itertuples(): print(f"{r.status:6s}  {r.check}{' (' + r.channel + ')' if r.channel else ''}: {r.reason}")
+    return 1 if (t.status == "fail").any() and args.strict else 0
+
 # %% ../nbs/10_cli.ipynb #f9bed23b
 def bench_methods(names: list | None, quick: bool, members: int) -> dict:
     "Benchmark methods by name: the baselines and, when the library's chapters are built, the causal variants."
@@ -296,7 +308,7 @@ def _add_fit_parser(sub):
     _add_fit_options(f); f.set_defaults(func=cmd_fit)
 
 def _add_subcommands(sub):
-    "The fit, attribute, shift, check and bench sub-parsers."
+    "The fit, attribute, shift, check, review and bench sub-parsers."
     _add_fit_parser(sub)
     a = sub.add_parser("attribute", help="zero-spend attribution of a saved model")
     a.add_argument("model_dir"); a.add_argument("--window", default=None, help="START:END dates, either may be empty")
@@ -307,6 +319,9 @@ def _add_subcommands(sub):
     c = sub.add_parser("check", help="self-check of a saved model: do refits on data it generated recover its own effects?")
     c.add_argument("model_dir"); c.add_argument("--refits", type=int, default=4, help="refits (default 4; each one costs a fit)")
     c.set_defaults(func=cmd_check)
+    r = sub.add_parser("review", help="checks before reading a saved model's attribution: holdout, residuals, placebo, extrapolation, ...")
+    r.add_argument("model_dir"); r.add_argument("--fast", action="store_true", help="skip the checks that refit (placebo, stability)")
+    r.add_argument("--strict", action="store_true", help="exit with code 1 when any check fails"); r.set_defaults(func=cmd_review)
     _add_bench_parser(sub)
 
 # %% ../nbs/10_cli.ipynb #69ddb159
@@ -315,7 +330,7 @@ def _add_bench_parser(sub):
     b = sub.add_parser("bench", help="recovery benchmark against simulated ground truth: CSV, figure and summary")
     b.add_argument("--out", default="benchmark", help="output folder (default ./benchmark)")
     b.add_argument("--seeds", default=None, help="comma-separated data seeds (default 0,1,2; --quick: 0)")
-    b.add_argument("--scenarios", default=None, help="comma-separated scenario names (default all nine)")
+    b.add_argument("--scenarios", default=None, help="comma-separated scenario names (default: all of chapter 13's)")
     b.add_argument("--methods", default=None, help="comma-separated methods (default all available)")
     b.add_argument("--members", type=int, default=5, help="ensemble members of causal_mmm (default 5)")
     b.add_argument("--jobs", type=int, default=1, help="processes in parallel, one torch thread each (default 1)")

@@ -96,6 +96,14 @@ def zero_spend(self: MMMEnsemble, interval: float = None, **kwargs) -> pd.DataFr
     return out.reset_index()[["channel", "ate", "ate_lo", "ate_hi", "share", "share_lo", "share_hi", "spend", "roi", "roi_lo", "roi_hi"]]
 
 @patch
+def contributions(self: MMMEnsemble, **kwargs) -> pd.DataFrame:
+    "Per (week, geo): the members' mean of actual, predicted, baseline and each channel's contribution (kwargs go to contributions)."
+    if not self.members: raise MMMModelError("this MMMEnsemble is not fitted: call .fit(df, ...)")
+    frames = [m.ate_estimator().contributions(**kwargs) for m in self.members]
+    keys = [c for c in ("week", "geo") if c in frames[0]]
+    return frames[0][keys].assign(**(sum(f.drop(columns=keys) for f in frames) / len(frames)))
+
+@patch
 def predict(self: MMMEnsemble, df: pd.DataFrame) -> pd.Series:
     "Mean of the members' one-week-ahead predictions, per row of `df`."
     if not self.members: raise MMMModelError("this MMMEnsemble is not fitted: call .fit(df, ...)")
