@@ -74,7 +74,8 @@ def creative_params(params: dict, quality: np.ndarray, effect: float, media: lis
     M, J = quality.shape
     rep = lambda a: np.repeat(a, J, axis=-1)
     q = quality_multiplier(quality, effect).ravel()
-    return dict(params, kernels=rep(params["kernels"]), kappa=rep(params["kappa"]), slope=rep(params["slope"]),
+    per_week = {k: rep(params[k]) for k in ("effectiveness",) if k in params}       # (T, M) -> (T, M * J): chapter 00's seasonal effectiveness
+    return dict(params, **per_week, kernels=rep(params["kernels"]), kappa=rep(params["kappa"]), slope=rep(params["slope"]),
                 ref=rep(params["ref"]), beta=rep(params["beta"]) * q, synergy=None, quality=quality.ravel(),
                 multiplier=q, medium=np.repeat(np.arange(M), J), media=list(media), quality_effect=effect)
 
