@@ -40,7 +40,7 @@ def _with_scale(name: str, word: str) -> str:
 
 # %% ../nbs/09_plots.ipynb #a6613858
 def plot_fit(mmm, target_name: str | None = None) -> matplotlib.figure.Figure:
-    "Actual vs the model per week (summed over geos), holdout weeks shaded; a second, rolled-out line where it differs."
+    "Actual vs the model per week (summed over geos), the final (holdout) weeks shaded; a second, rolled-out line where it differs."
     est = ATEEstimator(mmm.ema_model, mmm.data, mmm.preprocessor, getattr(mmm, "creative", None))
     dates, pre, G = est.dates, mmm.preprocessor, len(est.geos)
     actual = pre.inverse_target(mmm.data.target, est.geos).sum(0)
@@ -51,7 +51,10 @@ def plot_fit(mmm, target_name: str | None = None) -> matplotlib.figure.Figure:
     same = np.allclose(ahead, rolled, rtol=1e-5, atol=1e-6 * np.abs(actual).max())
     ax.plot(dates, ahead / div, lw=1.2, color="C0", label="model" if same else "model, one week ahead")
     if not same: ax.plot(dates, rolled / div, lw=1, ls="--", color="C1", label="model, rolled out (as in every counterfactual)")
-    if mmm.data.n_train < len(dates): ax.axvspan(dates[mmm.data.n_train], dates[-1], color="grey", alpha=0.2, label="holdout weeks")
+    if mmm.data.n_train < len(dates):                                  # the preset fits every week: those weeks are not held out
+        held = getattr(getattr(mmm, "cfg", None), "fit_weeks", "train") != "all"
+        ax.axvspan(dates[mmm.data.n_train], dates[-1], color="grey", alpha=0.2,
+                   label="holdout weeks" if held else "final weeks (fitted too; holdout_fit() refits without them)")
     name = target_name or pre.target_col
     _labels(ax, f"{name.capitalize()} per week: actual and model", "week", _with_scale(name + (f", sum of {G} geos" if G > 1 else ""), word))
     ax.legend(loc="best", fontsize=8); fig.tight_layout()

@@ -18,6 +18,7 @@ from .core import CausalMMM, MMMModelError
 from .decomposed import DecomposedCausalTransformer
 from .balancing import model_inputs
 from .training import to_device
+from .uncertainty import MMMEnsemble
 import causal_mmm_nb.ate  # noqa: F401  (adds CausalMMM.ate_estimator)
 
 # %% ../nbs/08b_review.ipynb #671d7651
@@ -83,19 +84,27 @@ def block_shuffle(x: np.ndarray, block_weeks: int = 8, seed: int = 0) -> np.ndar
     blocks = np.random.default_rng(seed).permutation(math.ceil(T / block_weeks))
     return x[:, np.concatenate([np.arange(b * block_weeks, min((b + 1) * block_weeks, T)) for b in blocks])]
 
-def check_placebo(mmm: CausalMMM, channel: str | None = None, block_weeks: int = 8, seed: int = 0) -> list:
-    "Refit with a block-shuffled copy of `channel`'s spend (default: the largest) as an extra channel; its share of the credit."
+def check_placebo(mmm: CausalMMM, channel: str | None = None, block_weeks: int = 8, seed: int = 0, n_refits: int = 0,
+                  n_jobs: int = 1) -> list:
+    "Refit with a block-shuffled copy of `channel`'s spend (default: the largest) as an extra channel; its share of the credit (and, with n_refits, whether its ATE interval holds 0)."
     z = mmm.ate_estimator().zero_spend()
     channel = channel or z.sort_values("spend").channel.iloc[-1]
     df, c = training_frame(mmm), mmm.preprocessor
     G, geo = len(mmm.data.geos), mmm.columns["geo_col"]
     df["placebo"] = block_shuffle(df[channel].to_numpy().reshape(G, -1), block_weeks, seed).ravel()
-    fit = CausalMMM(mmm.cfg).fit(df, c.date_col, c.channel_cols + ["placebo"], c.target_col, c.control_cols, geo, c.static_cols,
-                                 progress=False)
-    share = float(fit.ate_estimator().zero_spend().set_index("channel").share.clip(lower=0)["placebo"])
-    return [check_row("placebo channel", grade(share, 0.03, 0.10), share,
-                      f"a copy of {channel!r} with its weeks shuffled in blocks of {block_weeks} gets {share:.1%} of the credit",
-                      channel="placebo")]
+    roles = dict(date_col=c.date_col, channel_cols=c.channel_cols + ["placebo"], target_col=c.target_col, control_cols=c.control_cols,
+                 geo_col=geo, static_cols=c.static_cols)
+    if n_refits >= 2:                                                     # the placebo's ATE interval must hold 0
+        zp = MMMEnsemble(mmm.cfg, n_members=n_refits, n_jobs=n_jobs).fit(df, **roles).zero_spend().set_index("channel").loc["placebo"]
+        share, covers = float(max(zp.share, 0.0)), bool(zp.ate_lo <= 0 <= zp.ate_hi)
+        status = grade(share, 0.03, 0.10) if covers else ("review" if share < 0.03 else "fail")
+        extra = f"; its 80 % interval [{zp.ate_lo:,.0f}, {zp.ate_hi:,.0f}] {'holds' if covers else 'excludes'} 0"
+    else:
+        fit = CausalMMM(mmm.cfg).fit(df, **roles, progress=False)
+        share, extra = float(fit.ate_estimator().zero_spend().set_index("channel").share.clip(lower=0)["placebo"]), ""
+        status = grade(share, 0.03, 0.10)
+    return [check_row("placebo channel", status, share, f"a copy of {channel!r} with its weeks shuffled in blocks of {block_weeks} "
+                      f"gets {share:.1%} of the credit{extra}", channel="placebo")]
 
 # %% ../nbs/08b_review.ipynb #635d6516
 def check_extrapolation(mmm: CausalMMM) -> list:
@@ -167,12 +176,12 @@ def check_confounding(mmm: CausalMMM) -> list:
     return rows
 
 # %% ../nbs/08b_review.ipynb #92235a2a
-def review(mmm: CausalMMM, placebo: bool = True, stability: bool = True) -> pd.DataFrame:
+def review(mmm: CausalMMM, placebo: bool = True, stability: bool = True, placebo_refits: int = 0, n_jobs: int = 1) -> pd.DataFrame:
     "Every check of this chapter on a fitted model: one row per check (and channel), worst status first."
     if mmm.ema_model is None: raise MMMModelError("this CausalMMM is not fitted: call .fit(df, ...) or CausalMMM.load(path)")
     est = mmm.ate_estimator()
     z, contrib = est.zero_spend(), est.contributions()
-    rows = check_holdout(mmm) + check_autocorrelation(mmm) + (check_placebo(mmm) if placebo else [])
+    rows = check_holdout(mmm) + check_autocorrelation(mmm) + (check_placebo(mmm, n_refits=placebo_refits, n_jobs=n_jobs) if placebo else [])
     rows += check_extrapolation(mmm) + roi_rows(z) + baseline_rows(contrib) + prior_rows(mmm, z)
     rows += (check_stability(mmm) if stability else []) + check_confounding(mmm)
     t = pd.DataFrame(rows)
@@ -181,12 +190,11 @@ def review(mmm: CausalMMM, placebo: bool = True, stability: bool = True) -> pd.D
 
 CausalMMM.review = review
 
-from .uncertainty import MMMEnsemble
-
 @patch
 def review(self: MMMEnsemble, **kwargs) -> pd.DataFrame:
-    "The review of a fit on every week with the ensemble's configuration (its members train on resampled weeks)."
+    "The review of the ensemble's point fit, its placebo with an 8-refit interval (method='resample': a fit on every week, no interval)."
     if not self.members: raise MMMModelError("this MMMEnsemble is not fitted: call .fit(df, ...)")
+    if self.point is not None: return self.point.review(**(dict(placebo_refits=8, n_jobs=self.n_jobs) | kwargs))
     return self.members[0].refit(train_weeks=None).review(**kwargs)
 
 # %% ../nbs/08b_review.ipynb #570c3990

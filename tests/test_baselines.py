@@ -104,7 +104,7 @@ def test_scenarios_and_lazy_causal_methods():
 def test_quick_benchmark_complete_and_finite():
     res = run_benchmark(QUICK_SCENARIOS, BASELINE_METHODS, seeds=[0])
     assert list(res.columns) == COLUMNS and len(res) == len(QUICK_SCENARIOS) * len(BASELINE_METHODS)
-    scores = [c for c in COLUMNS[3:] if c not in ("ate_coverage", "interval_width", "zero_effect_share")]   # no intervals; geo_panel has no zero channel
+    scores = [c for c in COLUMNS[3:] if not c.endswith("coverage") and c not in ("interval_width", "zero_effect_share")]   # no intervals; geo_panel has no zero channel
     assert np.isfinite(res[scores].to_numpy(float)).all() and res.ate_coverage.isna().all()
     assert summarize(res).notna().all().all()
     np.testing.assert_allclose(res[res.method == "oracle"].ratio_to_oracle, 1.0)
