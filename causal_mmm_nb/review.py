@@ -16,9 +16,8 @@ import matplotlib.pyplot as plt
 from fastcore.basics import patch
 from .core import CausalMMM, MMMModelError
 from .decomposed import DecomposedCausalTransformer
-from .balancing import model_inputs
 from .training import to_device
-from .uncertainty import MMMEnsemble
+from .uncertainty import MMMEnsemble, fitted_outcome
 import causal_mmm_nb.ate  # noqa: F401  (adds CausalMMM.ate_estimator)
 
 # %% ../nbs/08b_review.ipynb #671d7651
@@ -49,9 +48,7 @@ def durbin_watson(residuals: np.ndarray) -> float:
 
 def fitted_residuals(mmm: CausalMMM) -> np.ndarray:
     "Outcome minus the EMA model's fit over every week (G, T), in standardised units."
-    d, dev = mmm.data, mmm.cfg.device
-    with torch.no_grad(): y_hat = mmm.ema_model(**model_inputs(to_device(d, dev), to_device(mmm.creative, dev))).y_hat.cpu()
-    return (d.target - y_hat).double().numpy()
+    return (mmm.data.target - fitted_outcome(mmm)).double().numpy()
 
 # %% ../nbs/08b_review.ipynb #9098385f
 def check_autocorrelation(mmm: CausalMMM) -> list:

@@ -40,8 +40,10 @@ def test_widened_interval_stretches_each_arm_and_clips_at_zero():
     np.testing.assert_allclose(hi2 - est, 2 * (hi1 - est)); np.testing.assert_allclose((est - lo2)[["a", "c"]], 2 * (est - lo1)[["a", "c"]])
     lo4, _ = widened_interval(est, vals.groupby("channel").v, 0.8, 4.0)
     assert lo2["b"] > 0 and lo4["b"] == 0.0                                  # estimate and refits above 0: the lower end stops at 0
-    _, hi4 = widened_interval(-est, (-vals.assign(channel=vals.channel)[["v"]]).assign(channel=vals.channel).groupby("channel").v, 0.8, 4.0)
+    _, hi4 = widened_interval(-est, vals.assign(v=-vals.v).groupby("channel").v, 0.8, 4.0)
     assert hi4["b"] == 0.0                                                   # mirrored: a negative channel stops at 0 from above
+    zero = widened_interval(pd.Series([0.0, 5.0]), pd.DataFrame(dict(channel=[0, 1] * 3, v=[0.0, 4, 0, 5, 3.0, 6])).groupby("channel").v, 0.8, 1.5)
+    assert zero[0][0] == 0.0 and zero[1][0] > 0                              # estimated at 0: the upper end still reaches the refits
     assert lo4["c"] < -2.0                                                   # a negative channel is not clipped
 
 
