@@ -4,8 +4,9 @@
 
 # %% auto #0
 __all__ = ['cmd_tour', 'make_config', 'save_plots', 'write_outputs', 'fit_warnings', 'fit_summary', 'attribution_vs_truth',
-           'cmd_demo', 'read_frame', 'prepare_out', 'cmd_fit', 'load_model', 'cmd_attribute', 'cmd_shift', 'cmd_check',
-           'cmd_intervals', 'cmd_review', 'bench_methods', 'cmd_bench', 'build_parser', 'main']
+           'cmd_demo', 'read_frame', 'prepare_out', 'read_lift_tests', 'cmd_fit', 'load_model', 'cmd_attribute',
+           'cmd_shift', 'cmd_check', 'cmd_intervals', 'cmd_review', 'parse_bounds', 'cmd_optimize', 'bench_methods',
+           'cmd_bench', 'build_parser', 'main']
 
 # %% ../nbs/10_cli.ipynb #f48a6d3d
 import argparse, csv, shutil, sys, time
@@ -164,6 +165,16 @@ def prepare_out(out: str, force: bool) -> Path:
         shutil.rmtree(p) if p.is_dir() else p.unlink()
     return p
 
+# %% ../nbs/10_cli.ipynb #f37bbadd
+def read_lift_tests(path: str) -> pd.DataFrame:
+    "The lift-test CSV of `--lift-tests` (columns channel, start, end, spend_multiplier, lift, lift_sd, optional geo), rows named by file line."
+    p = Path(path)
+    if not p.is_file(): raise FileNotFoundError(f"no such file: {path} (--lift-tests)")
+    try: t = pd.read_csv(p, sep=_delimiter(p), dtype={"start": str, "end": str, "geo": str, "channel": str})
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as e:
+        raise MMMDataError(f"--lift-tests {path} is not a readable CSV ({' '.join(str(e).split())}); fix: one header row, then one row per test")
+    return t.set_axis(pd.RangeIndex(2, len(t) + 2))                  # rows named by their line in the file
+
 # %% ../nbs/10_cli.ipynb #9fa49d9d
 def cmd_fit(args) -> int:
     "Fit CausalMMM on a CSV, write model, attribution.csv, roi_curves.csv, marginal_roi.csv and plots, print the summary."
@@ -176,7 +187,8 @@ def cmd_fit(args) -> int:
     from causal_mmm_nb.core import is_panel
     cfg = make_config(args.size, is_panel(df, args.geo), args.epochs, args.seed, args.head, args.holdout_weeks)
     t0 = time.perf_counter()
-    mmm = CausalMMM(cfg).fit(df, **roles, progress=not args.quiet)
+    lift = read_lift_tests(args.lift_tests) if args.lift_tests else None
+    mmm = CausalMMM(cfg).fit(df, **roles, progress=not args.quiet, lift_tests=lift)
     att = write_outputs(mmm, out)
     print(fit_summary(mmm, att, time.perf_counter() - t0))
     print(f"model, attribution.csv, roi_curves.csv, marginal_roi.csv and plots written to {out}")
@@ -246,6 +258,31 @@ def cmd_review(args) -> int:
           f"{(t.status == 'pass').sum()} pass")
     for r in t.itertuples(): print(f"{r.status:6s}  {r.check}{' (' + r.channel + ')' if r.channel else ''}: {r.reason}")
     return 1 if (t.status == "fail").any() and args.strict else 0
+
+# %% ../nbs/10_cli.ipynb #93723a9f
+def parse_bounds(text: str | None) -> dict:
+    "`tv=0.8:1.2,search=0.5:2` -> {'tv': (0.8, 1.2), 'search': (0.5, 2.0)}; a clear error for anything else."
+    out = {}
+    for part in _names(text):
+        name, sep, rng = part.partition("=")
+        lo, colon, hi = rng.partition(":")
+        try:
+            if not (sep and colon): raise ValueError
+            out[name.strip()] = (float(lo), float(hi))
+        except ValueError: raise ValueError(f"--bounds {part!r} must look like CHANNEL=LOW:HIGH (multipliers of current spend), e.g. tv=0.8:1.2") from None
+    return out
+
+def cmd_optimize(args) -> int:
+    "Print (and write) the budget allocation that maximises a saved model's outcome within the total and bounds (chapter 08c)."
+    import causal_mmm_nb.budget  # noqa: F401  (adds ATEEstimator.optimize_budget)
+    est = load_model(args.model_dir).ate_estimator()
+    plan = est.optimize_budget(total=args.total, bounds=parse_bounds(args.bounds), window=args.window)
+    print(f"budget allocation{' over ' + args.window if args.window else ''}: total {plan.optimal_spend.iloc[-1]:,.0f}; "
+          f"predicted change in outcome {plan.outcome_change.iloc[-1]:+,.0f} (the model's answer, not a measured one)")
+    print(_table(plan))
+    plan.to_csv(Path(args.model_dir) / "budget.csv", index=False)
+    print(f"wrote {Path(args.model_dir) / 'budget.csv'}")
+    return 0
 
 # %% ../nbs/10_cli.ipynb #f9bed23b
 def bench_methods(names: list | None, quick: bool, members: int) -> dict:
@@ -320,10 +357,11 @@ def _add_fit_parser(sub):
     f.add_argument("--static", default="", help="comma-separated per-geo constants (population, ...); optional")
     f.add_argument("--out", required=True, help="output folder (must not exist yet, or be empty; see --force)")
     f.add_argument("--force", action="store_true", help="replace an existing --out folder")
+    f.add_argument("--lift-tests", default=None, help="CSV of lift tests (channel,start,end,spend_multiplier,lift,lift_sd[,geo]) to calibrate on")
     _add_fit_options(f); f.set_defaults(func=cmd_fit)
 
 def _add_subcommands(sub):
-    "The fit, attribute, shift, check, intervals, review and bench sub-parsers."
+    "The fit, attribute, shift, check, intervals, review, optimize and bench sub-parsers."
     _add_fit_parser(sub)
     a = sub.add_parser("attribute", help="zero-spend attribution of a saved model")
     a.add_argument("model_dir"); a.add_argument("--window", default=None, help="START:END dates, either may be empty")
@@ -340,6 +378,10 @@ def _add_subcommands(sub):
     r = sub.add_parser("review", help="checks before reading a saved model's attribution: holdout, residuals, placebo, extrapolation, ...")
     r.add_argument("model_dir"); r.add_argument("--fast", action="store_true", help="skip the checks that refit (placebo, stability)")
     r.add_argument("--strict", action="store_true", help="exit with code 1 when any check fails"); r.set_defaults(func=cmd_review)
+    o = sub.add_parser("optimize", help="budget allocation that maximises a saved model's outcome, total fixed, channels within bounds")
+    o.add_argument("model_dir"); o.add_argument("--total", type=float, default=None, help="total spend in the window (default: today's)")
+    o.add_argument("--bounds", default=None, help="CHANNEL=LOW:HIGH multipliers, comma-separated (default 0.5:1.5 each)")
+    o.add_argument("--window", default=None, help="START:END dates, either may be empty"); o.set_defaults(func=cmd_optimize)
     _add_bench_parser(sub)
 
 # %% ../nbs/10_cli.ipynb #69ddb159

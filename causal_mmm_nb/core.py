@@ -23,6 +23,7 @@ from .data import (MMMPreprocessor, MMMTensors, MMMDataError, column_list, categ
 from .streams import MMMConfig, CausalTransformer
 from .decomposed import DecomposedCausalTransformer, train_varpro, decomposition_ate
 from .priors import make_priors
+from .experiments import LiftTests
 from .training import train_model, TrainResult, to_device
 from .balancing import model_inputs
 
@@ -37,6 +38,7 @@ class CausalMMM:
         self.cfg.validate()
         self.model = self.ema_model = self.preprocessor = self.data = self.history = None
         self.channels, self.columns, self.creative, self.priors, self.levels = [], None, None, None, {}
+        self.lift_tests = None
 
     def __repr__(self):
         state = f"fitted on {len(self.channels)} channels" if self.ema_model is not None else "not fitted"
@@ -76,20 +78,34 @@ from fastcore.basics import patch
 @patch
 def fit(self: CausalMMM, df: pd.DataFrame, date_col: str, channel_cols, target_col: str, control_cols=(),
         geo_col: str = None, static_cols=(), creative_embeddings=None, roi_priors: dict = None, signs: dict = None,
-        progress: bool = True, train_weeks=None, categorical_cols=()) -> CausalMMM:
-    "Fit on `df`; `categorical_cols`: controls to one-hot code, `roi_priors` {channel: (mu, sigma)} in ROI units, `signs` {channel: +1/-1/0}, `train_weeks` (T,) booleans."
+        progress: bool = True, train_weeks=None, categorical_cols=(), lift_tests: pd.DataFrame = None) -> CausalMMM:
+    "Fit on `df`; `categorical_cols`: controls to one-hot code, `roi_priors` {channel: (mu, sigma)} in ROI units, `signs` {channel: +1/-1/0}, `train_weeks` (T,) booleans, `lift_tests` (chapter 06b)."
     cfg, channels = self.cfg, column_list(channel_cols, "channel_cols")
     self.priors = make_priors(channels, roi_priors, signs)
     self.creative = creative_tensor(creative_embeddings, channels)
     self._set_columns(df, date_col, channels, target_col, control_cols, geo_col, static_cols, categorical_cols)
     self.preprocessor = MMMPreprocessor(**self._model_columns()).fit(self._encode(df), holdout_weeks=cfg.holdout_weeks)
     self.data, self.channels = self._tensors(df), channels
+    lift = self._lift(lift_tests)
     self.model = self._build_model()
     train = train_varpro if cfg.solver == "varpro" else train_model                 # chapter 06a, or chapter 06
-    res = train(self.model, self.data, cfg, self.priors, self.preprocessor, self.creative, progress, train_weeks=train_weeks)
+    res = train(self.model, self.data, cfg, self.priors, self.preprocessor, self.creative, progress, train_weeks=train_weeks,
+                **(dict(lift=lift) if lift is not None else {}))
     self.ema_model, self.history, self.best_epoch = res.ema_model, res.history, res.best_epoch
     self._warn_if_collapsed()
     return self
+
+# %% ../nbs/07_causal_mmm.ipynb #15cc403f
+@patch
+def _lift(self: CausalMMM, lift_tests) -> LiftTests | None:
+    "The lift tests laid onto the fitted data (the frame is kept in `self.lift_tests`); None without any."
+    if lift_tests is None: self.lift_tests = None; return None
+    if self.cfg.outcome_head != "decomposed" or self.cfg.solver != "varpro":
+        raise MMMModelError("lift tests need the decomposed head fitted by variable projection (its counterfactuals are exact and linear "
+                            "in the solved weights); fix: CausalMMM(MMMConfig.decomposed()), or fit without lift_tests")
+    lift = LiftTests(lift_tests, self.data, self.preprocessor, self.cfg.lmax, self.cfg.lift_weight)
+    self.lift_tests = lift_tests.reset_index(drop=True).copy()
+    return lift
 
 # %% ../nbs/07_causal_mmm.ipynb #5755c42f
 @patch
@@ -237,16 +253,18 @@ def predict(self: CausalMMM, df: pd.DataFrame) -> pd.Series:
 
 # %% ../nbs/07_causal_mmm.ipynb #77cbaa29
 @patch
-def refit(self: CausalMMM, target=None, train_weeks=None, **cfg_overrides) -> CausalMMM:
-    "A new CausalMMM trained on this model's data (with `target`, standardised (G, T), in place of the outcome), config fields overridden."
+def refit(self: CausalMMM, target=None, train_weeks=None, lift_tests=None, **cfg_overrides) -> CausalMMM:
+    "A new CausalMMM trained on this model's data (with `target`, standardised (G, T), in place of the outcome; `lift_tests` in place of its own), config fields overridden."
     if self.ema_model is None: raise MMMModelError("this CausalMMM is not fitted: call .fit(df, ...) or CausalMMM.load(path)")
     new = CausalMMM(replace(self.cfg, **cfg_overrides))
     new.columns, new.levels, new.channels, new.preprocessor = self.columns, self.levels, self.channels, self.preprocessor
     new.priors, new.creative = self.priors, self.creative
     new.data = self.data if target is None else replace(self.data, target=torch.as_tensor(target, dtype=self.data.target.dtype))
+    lift = new._lift(self.lift_tests if lift_tests is None else lift_tests)
     new.model = new._build_model()
     train = train_varpro if new.cfg.solver == "varpro" else train_model
-    res = train(new.model, new.data, new.cfg, new.priors, new.preprocessor, new.creative, False, train_weeks=train_weeks)
+    res = train(new.model, new.data, new.cfg, new.priors, new.preprocessor, new.creative, False, train_weeks=train_weeks,
+                **(dict(lift=lift) if lift is not None else {}))
     new.ema_model, new.history, new.best_epoch = res.ema_model, res.history, res.best_epoch
     return new
 
@@ -282,7 +300,8 @@ def save(self: CausalMMM, path) -> Path:
                 best_epoch=int(self.best_epoch),
                 data=dict(dates=[str(x.date()) for x in d.dates], geos=list(d.geos), channels=list(d.channels), n_train=int(d.n_train)),
                 priors=dict(signs=self.priors.signs.tolist(), roi_mu=_nan_none(self.priors.roi_mu), roi_sigma=_nan_none(self.priors.roi_sigma)),
-                history=json.loads(self.history.to_json(orient="split", index=False)))
+                history=json.loads(self.history.to_json(orient="split", index=False)),
+                lift_tests=None if self.lift_tests is None else json.loads(self.lift_tests.to_json(orient="split", index=False, date_format="iso")))
     (path / "meta.json").write_text(json.dumps(meta, indent=1))
     return path
 
@@ -356,4 +375,6 @@ def load(cls: CausalMMM, path, expected_columns=None, strict_version: bool = Tru
     self.priors.signs, self.priors.roi_mu, self.priors.roi_sigma = torch.tensor(p["signs"]), nan(p["roi_mu"]), nan(p["roi_sigma"])
     h = meta["history"]; self.history = pd.DataFrame(h["data"], columns=h["columns"])
     self.best_epoch = meta["best_epoch"]
+    lt = meta.get("lift_tests")                                    # absent in files written before chapter 06b
+    self.lift_tests = None if lt is None else pd.DataFrame(lt["data"], columns=lt["columns"])
     return self

@@ -187,6 +187,7 @@ class GroundTruth:
     params: dict; geos: list[str]; dates: pd.DatetimeIndex
     baseline: np.ndarray = field(repr=False)      # noise-free sales without media (G, T)
     spend_array: np.ndarray = field(repr=False)   # observed spend (G, T, K)
+    lift_tests: pd.DataFrame = field(default=None, repr=False)   # designed experiments and their noise-free lifts (chapter 06b)
 
     def mean_outcome(self, spend: np.ndarray) -> np.ndarray:
         "Noise-free sales mu (G, T) for any counterfactual spend array (G, T, K) in original units."

@@ -264,8 +264,8 @@ def _roi_terms(roi: PriorLoss, atoms: torch.Tensor, n: int) -> tuple:
 @patch
 @torch.no_grad()
 def solve_linear(self: DecomposedCausalTransformer, data, weeks, atom_ridge="auto", roi: PriorLoss = None, creative=None,
-                 lin_ridge: float = 1e-4, hidden_ridge: float = 1e-2) -> float:
-    "Set the baseline's linear weights and the atom weights w >= 0 to the exact minimiser on `weeks` (ridges, ROI priors); the MSE."
+                 lin_ridge: float = 1e-4, hidden_ridge: float = 1e-2, lift=None) -> float:
+    "Set the baseline's linear weights and the atom weights w >= 0 to the exact minimiser on `weeks` (ridges, ROI priors, `lift` rows); the MSE."
     lin, h, atoms, offset = (x.double()[:, weeks] for x in self.linear_design(data, creative))   # float64, on the model's device
     G, T, K, M2 = atoms.shape
     L, H, A = lin.reshape(G * T, -1), h.reshape(G * T, -1), atoms.reshape(G * T, K * M2)
@@ -279,6 +279,9 @@ def solve_linear(self: DecomposedCausalTransformer, data, weeks, atom_ridge="aut
     if roi is not None and roi.roi_idx:
         a, beta, mu = _roi_terms(roi, atoms, n)
         Q, c = Q + (a.T * beta) @ a, c + a.T @ (beta * mu)
+    if lift is not None:                                     # experiments (chapter 06b): sum_i beta (r_i - R_i . w)^2
+        R, r, beta = lift.rows(self, data, creative)                # float64 rows, a float weight
+        Q, c = Q + beta * R.T @ R, c + beta * R.T @ r
     Q = Q + 1e-10 * Q.diagonal().mean() * eye(len(c))
     w = nnls_quadratic(Q, c)
     b = Py - PA @ w
@@ -307,7 +310,7 @@ def _varpro_setup(model, data, cfg, priors, preprocessor, creative, train_weeks)
 
 # %% ../nbs/06a_decomposed_head.ipynb #bf86e6d3
 def train_varpro(model: DecomposedCausalTransformer, data, cfg: MMMConfig, priors=None, preprocessor=None, creative=None,
-                 progress: bool = True, train_weeks=None) -> TrainResult:
+                 progress: bool = True, train_weeks=None, lift=None) -> TrainResult:
     "Fit by variable projection: each of cfg.epochs steps solves the linear weights exactly, then one balanced step moves the rest."
     check_trainable(data, cfg)
     torch.manual_seed(cfg.seed)
@@ -316,12 +319,14 @@ def train_varpro(model: DecomposedCausalTransformer, data, cfg: MMMConfig, prior
     rows, bar, t0 = [], EpochProgress(cfg.epochs, progress), time.perf_counter()
     for step in range(cfg.epochs):
         model.train()
-        mse = model.solve_linear(data, fit_w, cfg.atom_ridge, roi, creative)
+        mse = model.solve_linear(data, fit_w, cfg.atom_ridge, roi, creative, lift=lift)
+        if lift is not None: lift.noise_var = mse                          # the outcome's noise, for the lift likelihood
         a_p = alpha_schedule(step / max(cfg.epochs - 1, 1), cfg.alpha)
-        stats = balanced_step(model, data, fit_w, main_opt, adv_opt, a_p, cfg.grad_clip, creative, None, f"step {step}")
+        extra = None if lift is None else (lambda m: dict(loss_lift=lift.loss(m, data, creative, int(fit_w.sum()) * len(data.geos))))
+        stats = balanced_step(model, data, fit_w, main_opt, adv_opt, a_p, cfg.grad_clip, creative, extra, f"step {step}")
         rows.append(dict(epoch=step, alpha=a_p, **stats, solved_mse=mse, val_y=evaluate(model, data, val_w, creative)))
         bar.update(step, loss_y=mse, val_y=rows[-1]["val_y"])
-    model.solve_linear(data, fit_w, cfg.atom_ridge, roi, creative)                      # the last step's shapes, solved
+    model.solve_linear(data, fit_w, cfg.atom_ridge, roi, creative, lift=lift)          # the last step's shapes, solved
     model.eval(); bar.close(step, step)
     return TrainResult(model, model, pd.DataFrame(rows), step, time.perf_counter() - t0)
 

@@ -5,7 +5,7 @@
 # %% auto #0
 __all__ = ['STATUSES', 'check_row', 'grade', 'check_holdout', 'durbin_watson', 'fitted_residuals', 'check_autocorrelation',
            'training_frame', 'block_shuffle', 'check_placebo', 'check_extrapolation', 'roi_rows', 'baseline_rows',
-           'prior_rows', 'check_stability', 'check_confounding', 'review', 'plot_review']
+           'prior_rows', 'lift_rows', 'check_stability', 'check_confounding', 'review', 'plot_review']
 
 # %% ../nbs/08b_review.ipynb #07fca4dd
 import math
@@ -147,6 +147,22 @@ def prior_rows(mmm: CausalMMM, z: pd.DataFrame) -> list:
                               f"{mu:.3g} ± {sd:.3g} ({dist:.1f} sds away); the fit reports {float(z.roi.iloc[k]):.3g}", channel=p.channels[k]))
     return rows
 
+# %% ../nbs/08b_review.ipynb #efc24923
+def lift_rows(mmm: CausalMMM) -> list:
+    "For each lift test: the data alone (a refit without the tests) and the fit, against the measured lift, in the test's sds."
+    if getattr(mmm, "lift_tests", None) is None: return []
+    from causal_mmm_nb.experiments import LiftTests
+    lt = LiftTests(mmm.lift_tests, mmm.data, mmm.preprocessor, mmm.cfg.lmax)
+    lift_of = lambda m: lt.predicted(m.ema_model.cpu(), m.data, None if m.creative is None else m.creative.cpu()).detach().numpy()
+    fit, free = lift_of(mmm), lift_of(mmm.refit(lift_weight=0.0))
+    rows = []
+    for i, t in enumerate(mmm.lift_tests.itertuples()):
+        d_free, d_fit = abs(free[i] - t.lift) / t.lift_sd, abs(fit[i] - t.lift) / t.lift_sd
+        rows.append(check_row("lift test against the data", grade(max(d_free, d_fit), 2, 3), max(d_free, d_fit),
+                              f"test {t.start}..{t.end} measured {t.lift:,.0f} ± {t.lift_sd:,.0f}; the data alone say {free[i]:,.0f} "
+                              f"({d_free:.1f} sds away), the fit {fit[i]:,.0f} ({d_fit:.1f} sds)", channel=str(t.channel)))
+    return rows
+
 # %% ../nbs/08b_review.ipynb #ab713ea1
 def check_stability(mmm: CausalMMM) -> list:
     "Per channel: the largest change of its attribution share between the full fit and refits on two thirds of the weeks."
@@ -179,7 +195,7 @@ def review(mmm: CausalMMM, placebo: bool = True, stability: bool = True, placebo
     est = mmm.ate_estimator()
     z, contrib = est.zero_spend(), est.contributions()
     rows = check_holdout(mmm) + check_autocorrelation(mmm) + (check_placebo(mmm, n_refits=placebo_refits, n_jobs=n_jobs) if placebo else [])
-    rows += check_extrapolation(mmm) + roi_rows(z) + baseline_rows(contrib) + prior_rows(mmm, z)
+    rows += check_extrapolation(mmm) + roi_rows(z) + baseline_rows(contrib) + prior_rows(mmm, z) + lift_rows(mmm)
     rows += (check_stability(mmm) if stability else []) + check_confounding(mmm)
     t = pd.DataFrame(rows)
     order = t.status.map({s: i for i, s in enumerate(reversed(STATUSES))})

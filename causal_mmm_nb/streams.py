@@ -43,6 +43,7 @@ class MMMConfig:
     ema_decay: float = 0.99     # decay of the exponential moving average of the weights used for inference
     sign_weight: float = 1.0    # weight of the sign prior loss
     roi_weight: float = 1.0     # weight of the Gaussian ROI prior loss
+    lift_weight: float = 1.0    # weight of the lift-test likelihood (chapter 06b); 1 = the tests' own Gaussian likelihood
     prior_geos: int = 1         # geos drawn at random (seeded) per step for the sign prior; 0 = every geo (exact, slow)
     geo_batch_size: int = 4     # geos per training step on a panel (an epoch passes over all); 0 = all geos in one step
     device: str = "cpu"         # torch device for training and inference ("cpu", "cuda", "cuda:1", "mps")
@@ -61,7 +62,7 @@ class MMMConfig:
 # %% ../nbs/03_streams.ipynb #c7436cfb
 _POSITIVE_INTS = ("d_model", "n_heads", "n_layers", "d_ff", "n_freqs", "d_phi", "epochs", "patience")
 _POSITIVE_FLOATS = ("lr", "adversary_lr", "grad_clip")
-_NON_NEGATIVE = ("weight_decay", "alpha", "sign_weight", "roi_weight", "holdout_weeks")
+_NON_NEGATIVE = ("weight_decay", "alpha", "sign_weight", "roi_weight", "lift_weight", "holdout_weeks")
 _COUNTS = ("prior_geos", "geo_batch_size")   # integers >= 0, where 0 means "all geos"
 
 @patch
