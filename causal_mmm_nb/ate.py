@@ -278,5 +278,6 @@ try:
     def ate_estimator(self: CausalMMM, **kwargs) -> ATEEstimator:
         "ATEEstimator on this model's EMA weights, data and preprocessor."
         if self.ema_model is None: raise ValueError("this CausalMMM is not fitted: call .fit(df, ...) or CausalMMM.load(path)")
-        return ATEEstimator(self.ema_model, self.data, self.preprocessor, getattr(self, "creative", None), **kwargs)
+        from causal_mmm_nb import ate     # the module's class, not a notebook's copy (nbdev_test runs notebooks in one process)
+        return ate.ATEEstimator(self.ema_model, self.data, self.preprocessor, getattr(self, "creative", None), **kwargs)
 except ImportError: pass   # core (chapter 07) not built yet

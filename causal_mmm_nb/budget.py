@@ -6,7 +6,7 @@
 __all__ = ['check_budget', 'feasible', 'optimize_allocation', 'budget_bounds', 'plot_budget', 'true_allocation_outcome',
            'decision_quality', 'linear_mmm_outcome', 'linear_mmm_allocation']
 
-# %% ../nbs/08c_budget.ipynb #b93bc3fa
+# %% ../nbs/08c_budget.ipynb #83502cfe
 import numpy as np
 import pandas as pd
 import torch
@@ -16,7 +16,7 @@ from fastcore.basics import patch
 from .ate import ATEEstimator
 from .data import GroundTruth
 
-# %% ../nbs/08c_budget.ipynb #3dfa1988
+# %% ../nbs/08c_budget.ipynb #77dd3590
 def check_budget(spend: np.ndarray, total: float, low: np.ndarray, high: np.ndarray, channels: list) -> None:
     "Refuse a total that the bounds cannot reach, or bounds that are not 0 <= low <= high."
     bad = [c for c, l, h in zip(channels, low, high) if not (0 <= l <= h) or not np.isfinite(h)]
@@ -37,7 +37,7 @@ def feasible(m: np.ndarray, spend: np.ndarray, total: float, low: np.ndarray, hi
         m = np.clip(m + room * gap / (spend @ room), low, high)
     return m
 
-# %% ../nbs/08c_budget.ipynb #a95586b2
+# %% ../nbs/08c_budget.ipynb #0bc57175
 def optimize_allocation(outcome, spend: np.ndarray, total: float, low: np.ndarray, high: np.ndarray, h: float = 1e-3,
                         starts: int | None = None) -> np.ndarray:
     "Multipliers maximising `outcome` (a function of (n, K) multipliers -> (n,) outcomes) with spend @ m = total and low <= m <= high."
@@ -56,7 +56,7 @@ def optimize_allocation(outcome, spend: np.ndarray, total: float, low: np.ndarra
         if (v := f(m)[0]) < best_val: best, best_val = m, v
     return best
 
-# %% ../nbs/08c_budget.ipynb #fab162d2
+# %% ../nbs/08c_budget.ipynb #acf6da80
 def budget_bounds(channels: list, bounds: dict | None, default=(0.5, 1.5)) -> tuple[np.ndarray, np.ndarray]:
     "Lower and upper multipliers per channel from {channel: (low, high)}; unnamed channels get `default`."
     bounds = {} if bounds is None else dict(bounds)
@@ -70,7 +70,7 @@ def budget_bounds(channels: list, bounds: dict | None, default=(0.5, 1.5)) -> tu
         pairs.append((lo, hi))
     return np.array([p[0] for p in pairs]), np.array([p[1] for p in pairs])
 
-# %% ../nbs/08c_budget.ipynb #15364120
+# %% ../nbs/08c_budget.ipynb #277c4bd3
 @patch
 def _scaled(self: ATEEstimator, M: np.ndarray, w: np.ndarray) -> torch.Tensor:
     "Spend scenarios (n, G, T, K): the data's spend with channel k's spend in window `w` times M[i, k]."
@@ -83,7 +83,7 @@ def allocation_outcome(self: ATEEstimator, M, window=None, rollout: bool | None 
     "Total outcome (n,) in original units, all weeks and geos, when each channel's spend in `window` is scaled by M (n, K)."
     return self.outcomes(self._scaled(np.atleast_2d(M), self.window_mask(window)), rollout).sum((1, 2))
 
-# %% ../nbs/08c_budget.ipynb #5a5feb23
+# %% ../nbs/08c_budget.ipynb #82f9d018
 @patch
 def optimize_budget(self: ATEEstimator, total: float | None = None, bounds: dict | None = None, window=None,
                     rollout: bool | None = None) -> pd.DataFrame:
@@ -98,7 +98,7 @@ def optimize_budget(self: ATEEstimator, total: float | None = None, bounds: dict
     m = optimize_allocation(lambda M: self.allocation_outcome(M, window, rollout), spend, total, low, high)
     return self._budget_table(m, spend, window, rollout)
 
-# %% ../nbs/08c_budget.ipynb #bd1f0000
+# %% ../nbs/08c_budget.ipynb #f1974e10
 @patch
 def _budget_table(self: ATEEstimator, m: np.ndarray, spend: np.ndarray, window=None, rollout=None) -> pd.DataFrame:
     "Per channel: spend, optimal_spend, multiplier, outcome_change (that channel moved alone); a 'total' row for the whole allocation."
@@ -109,7 +109,7 @@ def _budget_table(self: ATEEstimator, m: np.ndarray, spend: np.ndarray, window=N
     tot = pd.DataFrame(dict(channel=["total"], spend=[spend.sum()], optimal_spend=[(m * spend).sum()], multiplier=[np.nan], outcome_change=[y[-1] - y[0]]))
     return pd.concat([rows, tot], ignore_index=True)
 
-# %% ../nbs/08c_budget.ipynb #13ed7f5a
+# %% ../nbs/08c_budget.ipynb #e776069e
 def plot_budget(plan: pd.DataFrame, est: ATEEstimator = None, window=None, scale: float = 1e3, unit: str = "thousands"):
     "Current against optimal spend per channel and, with `est`, each response curve with both points."
     ch = plan[plan.channel != "total"].reset_index(drop=True)
@@ -133,7 +133,7 @@ def plot_budget(plan: pd.DataFrame, est: ATEEstimator = None, window=None, scale
     plt.tight_layout()
     return axes
 
-# %% ../nbs/08c_budget.ipynb #7ad00e3b
+# %% ../nbs/08c_budget.ipynb #58fbb714
 def true_allocation_outcome(truth: GroundTruth, M, window_mask: np.ndarray) -> np.ndarray:
     "True total outcome (n,) of the simulator when each channel's spend in the window is scaled by M (n, K)."
     out = []
@@ -156,7 +156,7 @@ def decision_quality(multipliers, truth: GroundTruth, total: float | None = None
     return dict(captured=(got - today) / (opt - today) if opt > today else np.nan, gain=got - today, optimal_gain=opt - today,
                 optimal_multipliers=best)
 
-# %% ../nbs/08c_budget.ipynb #3d04da6e
+# %% ../nbs/08c_budget.ipynb #f53194f2
 def linear_mmm_outcome(model, M, window_mask: np.ndarray) -> np.ndarray:
     "Total predicted outcome (n,) of a fitted chapter-12 model (LinearMMM) with channel spend in the window scaled by M (n, K)."
     spend, controls, _, dates, _, _ = model._arrays(model.data_)
@@ -176,7 +176,7 @@ def linear_mmm_allocation(model, total: float | None = None, bounds: dict | None
     total = float(spend.sum()) if total is None else float(total)
     return optimize_allocation(lambda M: linear_mmm_outcome(model, M, w), spend, total, low, high)
 
-# %% ../nbs/08c_budget.ipynb #0d8f36ad
+# %% ../nbs/08c_budget.ipynb #7bf0b8b7
 from .uncertainty import MMMEnsemble
 
 @patch

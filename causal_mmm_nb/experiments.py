@@ -6,14 +6,14 @@
 __all__ = ['LIFT_COLUMNS', 'OPTIONAL_LIFT_COLUMNS', 'LiftTestError', 'lift_spans', 'lift_geo_mask', 'LiftTests', 'true_lift',
            'simulate_lift_test', 'go_dark_tests']
 
-# %% ../nbs/06b_lift_tests.ipynb #c83f4cfe
+# %% ../nbs/06b_lift_tests.ipynb #6edeeb0b
 import numpy as np
 import pandas as pd
 import torch
 import matplotlib.pyplot as plt
 from .data import MMMDataError, GroundTruth
 
-# %% ../nbs/06b_lift_tests.ipynb #6cb51719
+# %% ../nbs/06b_lift_tests.ipynb #8002360c
 LIFT_COLUMNS = ("channel", "start", "end", "spend_multiplier", "lift", "lift_sd")
 OPTIONAL_LIFT_COLUMNS = ("geo", "name")
 
@@ -30,7 +30,7 @@ def _check_lift_columns(tests) -> None:
     if extra: raise LiftTestError(f"lift_tests has columns {extra} that no lift test uses; fix: drop or rename them ({need})")
     if tests.empty: raise LiftTestError(f"lift_tests has no rows; fix: {need}, or pass lift_tests=None")
 
-# %% ../nbs/06b_lift_tests.ipynb #97d75a1d
+# %% ../nbs/06b_lift_tests.ipynb #dca7c35a
 def _rows(tests: pd.DataFrame, bad) -> list:
     "The index labels of the rows where `bad` is True."
     return list(tests.index[np.asarray(bad, dtype=bool)])
@@ -47,7 +47,7 @@ def _check_lift_numbers(tests: pd.DataFrame, channels: list) -> None:
                           ("lift_sd", ~np.isfinite(num["lift_sd"]) | (num["lift_sd"] <= 0), "the lift's standard error, a number > 0")]:
         if bad.any(): raise LiftTestError(f"lift_tests rows {_rows(tests, bad)}: column {col!r} is {tests[col][bad].tolist()}; fix: {fix}")
 
-# %% ../nbs/06b_lift_tests.ipynb #0901049f
+# %% ../nbs/06b_lift_tests.ipynb #febb4e0d
 def lift_spans(tests: pd.DataFrame, dates: pd.DatetimeIndex, n_train: int, lmax: int) -> tuple[np.ndarray, np.ndarray]:
     "First and last week (positions in `dates`) of each test's window; refuses windows off the data, in the holdout, or too late for carry-over."
     start, end = (pd.to_datetime(tests[c], errors="coerce") for c in ("start", "end"))
@@ -65,7 +65,7 @@ def lift_spans(tests: pd.DataFrame, dates: pd.DatetimeIndex, n_train: int, lmax:
         if bad.any(): raise LiftTestError(f"lift_tests rows {_rows(tests, bad)}: the window {what}; fix: {fix}")
     return t0, t1
 
-# %% ../nbs/06b_lift_tests.ipynb #72af33ad
+# %% ../nbs/06b_lift_tests.ipynb #164c19f2
 def lift_geo_mask(tests: pd.DataFrame, geos: list) -> np.ndarray:
     "(n_tests, G) booleans: the geos each test ran in (every geo where `geo` is absent or empty)."
     if "geo" not in tests: return np.ones((len(tests), len(geos)), dtype=bool)
@@ -75,7 +75,7 @@ def lift_geo_mask(tests: pd.DataFrame, geos: list) -> np.ndarray:
                                           f"not geos of the fit; fix: use one of {geos[:10]}{' ...' if len(geos) > 10 else ''}, or leave it empty for every geo")
     return np.array([[v is None or v == geo for geo in geos] for v in g])
 
-# %% ../nbs/06b_lift_tests.ipynb #95e74326
+# %% ../nbs/06b_lift_tests.ipynb #e9c62f33
 class LiftTests:
     "Lift tests laid onto model data (MMMTensors): the spend factor of each test and the weeks and geos its lift sums."
     def __init__(self, tests: pd.DataFrame, data, preprocessor, lmax: int = 13, weight: float = 1.0):
@@ -98,7 +98,7 @@ class LiftTests:
     def __len__(self): return len(self.k)
     def __repr__(self): return f"LiftTests({len(self)} tests on {sorted(set(self.tests.channel.astype(str)))}, weight {self.weight:g})"
 
-# %% ../nbs/06b_lift_tests.ipynb #6a69cfed
+# %% ../nbs/06b_lift_tests.ipynb #d9189e35
 from fastcore.basics import patch
 
 @patch
@@ -109,7 +109,7 @@ def _check_spend(self: LiftTests, spend: torch.Tensor, geo: np.ndarray, window: 
     if not spent.all(): raise LiftTestError(f"lift_tests rows {_rows(self.tests, ~spent)}: the channel spent nothing in the window "
                                             "(in those geos), so no multiplier changes its spend; fix: drop the row, or check channel and dates")
 
-# %% ../nbs/06b_lift_tests.ipynb #5bbd8d43
+# %% ../nbs/06b_lift_tests.ipynb #931096e9
 @patch
 def scenarios(self: LiftTests, spend: torch.Tensor) -> torch.Tensor:
     "The spend (n_tests, G, T, K) of each test's design: the recorded `spend` (G, T, K) times the test's factors."
@@ -122,7 +122,7 @@ def summed_change(self: LiftTests, values_cf: torch.Tensor, values: torch.Tensor
     d = values_cf - values[None]
     return (d * w.reshape(*w.shape, *[1] * (d.dim() - 3))).sum((1, 2))
 
-# %% ../nbs/06b_lift_tests.ipynb #93e7546f
+# %% ../nbs/06b_lift_tests.ipynb #978536cc
 @patch
 def media(self: LiftTests, model, spend: torch.Tensor, creative=None) -> torch.Tensor:
     "The decomposed head's outcome from spend (B, T) in standardised units: channel terms plus synergy (the baseline cancels)."
@@ -136,7 +136,7 @@ def predicted(self: LiftTests, model, data, creative=None) -> torch.Tensor:
     cf = self.media(model, self.scenarios(data.spend).reshape(n * G, T, K), creative).reshape(n, G, T)
     return self.summed_change(cf.double(), self.media(model, data.spend, creative).double())
 
-# %% ../nbs/06b_lift_tests.ipynb #be1f7373
+# %% ../nbs/06b_lift_tests.ipynb #bca1cc03
 @patch
 @torch.no_grad()
 def rows(self: LiftTests, model, data, creative=None) -> tuple:
@@ -160,7 +160,7 @@ def loss(self: LiftTests, model, data, creative=None, n_rows: int = 1) -> torch.
     z = (self.predicted(model, data, creative) - lift) / sd
     return (self.weight * self.noise_var * (z ** 2).sum() / n_rows).float()
 
-# %% ../nbs/06b_lift_tests.ipynb #1751a831
+# %% ../nbs/06b_lift_tests.ipynb #bc2845e9
 def true_lift(truth: GroundTruth, channel: str, t0: int, t1: int, spend_multiplier: float, geo=None, lmax: int = 13) -> tuple[float, float]:
     "Noise-free lift of a design on the simulator (weeks t0..t1, summed to t1 + lmax) and the outcome summed over the same cells."
     k = truth.channels.index(channel)
@@ -171,7 +171,7 @@ def true_lift(truth: GroundTruth, channel: str, t0: int, t1: int, spend_multipli
     span = slice(t0, min(t1 + lmax, len(truth.dates) - 1) + 1)
     return float((truth.mean_outcome(s) - base)[g, span].sum()), float(base[g, span].sum())
 
-# %% ../nbs/06b_lift_tests.ipynb #e4811008
+# %% ../nbs/06b_lift_tests.ipynb #5d73396c
 def simulate_lift_test(truth: GroundTruth, channel, start, end, spend_multiplier: float = 0.0, geo=None, noise_sd: float = 0.2,
                        lmax: int = 13, seed: int = 0) -> pd.DataFrame:
     "Measured lift tests (one row per channel in `channel`) of a design on a simulated market; noise-free values go to truth.lift_tests."
@@ -186,7 +186,7 @@ def simulate_lift_test(truth: GroundTruth, channel, start, end, spend_multiplier
     truth.lift_tests = pd.concat([truth.lift_tests, out]) if truth.lift_tests is not None else out
     return out.drop(columns="true_lift")
 
-# %% ../nbs/06b_lift_tests.ipynb #eaf768e8
+# %% ../nbs/06b_lift_tests.ipynb #bf203863
 def go_dark_tests(truth: GroundTruth, weeks: int = 8, noise_sd: float = 0.2, holdout_weeks: int = 13, lmax: int = 13,
                   seed: int = 0) -> pd.DataFrame:
     "One go-dark test of `weeks` weeks per channel, at a seeded random place in the training weeks where the channel spent."
