@@ -64,7 +64,7 @@ def frozen_tokens(model: nn.Module, spend: torch.Tensor, creative=None):
 
 # %% ../nbs/08_ate.ipynb #2db709b5
 class LinearCarryoverModel(nn.Module):
-    "Reference world obeying the forward contract: y_t = c + rho*y_{t-1} + beta.a_t + gamma.x_t (standardised units)."
+    "Reference world obeying the forward contract: `y_t = c + rho*y_{t-1} + beta.a_t + gamma.x_t` (standardised units)."
     def __init__(self, beta, rho: float = 0.0, gamma=None, intercept: float = 0.0):
         super().__init__()
         self.register_buffer("beta", torch.as_tensor(beta, dtype=torch.float32))
@@ -272,12 +272,11 @@ def marginal_roi(self: ATEEstimator, eps: float = 0.01, rollout: bool | None = N
                              marginal_roi=np.divide(d, eps * spend, out=np.full_like(d, np.nan), where=spend > 0)))
 
 # %% ../nbs/08_ate.ipynb #6a3f79a2
-try:
-    from causal_mmm_nb.core import CausalMMM
-    @patch
-    def ate_estimator(self: CausalMMM, **kwargs) -> ATEEstimator:
-        "ATEEstimator on this model's EMA weights, data and preprocessor."
-        if self.ema_model is None: raise ValueError("this CausalMMM is not fitted: call .fit(df, ...) or CausalMMM.load(path)")
-        from causal_mmm_nb import ate     # the module's class, not a notebook's copy (nbdev_test runs notebooks in one process)
-        return ate.ATEEstimator(self.ema_model, self.data, self.preprocessor, getattr(self, "creative", None), **kwargs)
-except ImportError: pass   # core (chapter 07) not built yet
+from .core import CausalMMM
+
+@patch
+def ate_estimator(self: CausalMMM, **kwargs) -> ATEEstimator:
+    "ATEEstimator on this model's EMA weights, data and preprocessor."
+    if self.ema_model is None: raise ValueError("this CausalMMM is not fitted: call .fit(df, ...) or CausalMMM.load(path)")
+    from causal_mmm_nb import ate     # the module's class, not a notebook's copy (nbdev_test runs notebooks in one process)
+    return ate.ATEEstimator(self.ema_model, self.data, self.preprocessor, getattr(self, "creative", None), **kwargs)

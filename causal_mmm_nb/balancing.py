@@ -109,7 +109,7 @@ def confusion_loss(head: nn.Module, phi: torch.Tensor, weeks: torch.Tensor, n_ch
 # %% ../nbs/04_balancing.ipynb #a60afe09
 def main_step(model: nn.Module, head: nn.Module, out, target: torch.Tensor, weeks: torch.Tensor,
               optimizer: torch.optim.Optimizer, alpha_p: float, grad_clip=None, extra_losses=None, where: str = "") -> dict:
-    "Step (2): update encoder + G_Y on L_GY + alpha_p * L_conf (+ `extra_losses`) with G_A frozen."
+    "Step (2): update encoder + G_Y on `L_GY + alpha_p * L_conf` (+ `extra_losses`) with G_A frozen."
     set_requires_grad(head.parameters(), False)
     try:
         losses = dict(loss_y=masked_mse(out.y_hat, target, weeks))
@@ -138,5 +138,5 @@ def balanced_step(model: nn.Module, data, weeks: torch.Tensor, main_opt, adv_opt
 
 # %% ../nbs/04_balancing.ipynb #d5f7d999
 def make_ema(model: nn.Module, decay: float = 0.99) -> AveragedModel:
-    "An exponential moving average of `model`'s weights and buffers: theta_ema <- decay*theta_ema + (1-decay)*theta."
+    "An exponential moving average of `model`'s weights and buffers: `theta_ema <- decay*theta_ema + (1-decay)*theta`."
     return AveragedModel(model, multi_avg_fn=get_ema_multi_avg_fn(decay), use_buffers=True)

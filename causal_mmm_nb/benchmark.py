@@ -305,7 +305,7 @@ def benchmark_report(results: pd.DataFrame, note: str = "") -> str:
 def plot_benchmark(results: pd.DataFrame, ax=None, value: str = "ate_error"):
     "Grouped bars of the median `value` per scenario and method, seeds as dots, the oracle's median marked."
     med = summarize(results, value); scen, methods = list(med.index), list(med.columns)
-    if ax is None: _, ax = plt.subplots(figsize=(max(7, 1.3 * len(scen) * max(1, len(methods) / 3)), 4))
+    if ax is None: _, ax = plt.subplots(figsize=(min(13, max(7, 0.15 * len(scen) * len(methods))), 5))   # at most 13 in wide: readable on a page
     w = 0.8 / len(methods); x = np.arange(len(scen))
     for j, m in enumerate(methods):
         ax.bar(x + (j - (len(methods) - 1) / 2) * w, med[m].to_numpy(), w, label=m, alpha=0.8)

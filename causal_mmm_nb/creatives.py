@@ -39,7 +39,7 @@ def flight_rotation(n_weeks: int, n_creatives: int, flight_weeks=(4, 9), seed=0)
 
 # %% ../nbs/14_creative_embeddings.ipynb #29eee1e8
 def quality_multiplier(quality, effect: float = 0.5) -> np.ndarray:
-    "Effect multiplier exp(effect * z - effect^2 / 2) of creatives with standard-normal quality z (mean 1 over creatives)."
+    "Effect multiplier `exp(effect * z - effect^2 / 2)` of creatives with standard-normal quality z (mean 1 over creatives)."
     return np.exp(effect * np.asarray(quality, dtype=float) - effect ** 2 / 2)
 
 # %% ../nbs/14_creative_embeddings.ipynb #26cbd0d7
@@ -59,7 +59,7 @@ def creative_embeddings(quality, dim: int = 16, seed: int = 0, groups=None, sign
 
 # %% ../nbs/14_creative_embeddings.ipynb #c4c4eebc
 def split_by_flights(spend: np.ndarray, n_creatives: int, flight_weeks=(4, 9), rng=None) -> np.ndarray:
-    "Medium spend (G, T, M) -> creative spend (G, T, M * n_creatives): medium m's spend goes to the creative on air that week."
+    "Medium spend (G, T, M) -> creative spend `(G, T, M * n_creatives)`: medium m's spend goes to the creative on air that week."
     rng = np.random.default_rng(rng)
     G, T, M = spend.shape
     out = np.zeros((G, T, M * n_creatives))

@@ -253,7 +253,7 @@ def _dgp_params(ref, sizes, specs, p) -> dict:
 
 # %% ../nbs/00_data.ipynb #20364a03
 def _effectiveness(n_weeks: int, n_channels: int, amplitude: float) -> np.ndarray:
-    "(T, K) multipliers 1 + amplitude * sin(2 pi t / 52.18 + 2 pi k / K): each channel's effect follows the season in its own phase."
+    "(T, K) multipliers `1 + amplitude * sin(2 pi t / 52.18 + 2 pi k / K)`: each channel's effect follows the season in its own phase."
     t, k = np.arange(n_weeks)[:, None], np.arange(n_channels)[None, :]
     return 1 + amplitude * np.sin(2 * np.pi * t / 52.18 + 2 * np.pi * k / n_channels)
 

@@ -31,7 +31,7 @@ def lagged(spend: torch.Tensor, n_lags: int) -> torch.Tensor:
 
 # %% ../nbs/06a_decomposed_head.ipynb #2156b39a
 def time_features(n_weeks: int, device=None, n_season: int = 3, period: float = 52.18) -> torch.Tensor:
-    "(n_weeks, 1 + 2*n_season): trend t/52 and sin/cos of the yearly season at harmonics 1..n_season."
+    "`(n_weeks, 1 + 2*n_season)`: trend t/52 and sin/cos of the yearly season at harmonics 1..n_season."
     t = torch.arange(n_weeks, device=device, dtype=torch.float32)
     ang = 2 * math.pi * t[:, None] * torch.arange(1, n_season + 1, device=device) / period
     return torch.cat([(t / 52)[:, None], ang.sin(), ang.cos()], -1)
@@ -112,7 +112,7 @@ def forward(self: ChannelResponse, spend, creative=None, weights=None):
 
 # %% ../nbs/06a_decomposed_head.ipynb #8e094cb6
 class DecomposedCausalTransformer(nn.Module):
-    "Outcome = baseline(controls, trend, season, static) + sum over channels of s_k * f_k(own adstocked spend) (+ pairwise synergy)."
+    "Outcome = baseline(controls, trend, season, static) + sum over channels of `s_k * f_k(own adstocked spend)` (+ pairwise synergy)."
     def __init__(self, cfg: MMMConfig, n_channels: int, n_controls: int, n_static: int = 0,
                  creative_dim: int | None = None, n_season: int = 3, n_atoms: int = 8, synergy_rank: int = 4):
         super().__init__()
@@ -139,7 +139,7 @@ def weights(self: DecomposedCausalTransformer):
 
 @patch
 def contributions(self: DecomposedCausalTransformer, spend, creative=None) -> torch.Tensor:
-    "c (B,T,K) in standardised outcome units: s_k * f_k(adstocked spend of channel k)."
+    "c (B,T,K) in standardised outcome units: `s_k * f_k(adstocked spend of channel k)`."
     return self.response(spend, creative, self.weights()) * self.signs
 
 @patch
@@ -199,7 +199,9 @@ def forward(self: DecomposedCausalTransformer, spend, controls, target, static=N
     return ModelOutput(y, self.spend_head(phi, K), phi)
 
 @patch
-def adversary_parameters(self: DecomposedCausalTransformer): return self.spend_head.parameters()
+def adversary_parameters(self: DecomposedCausalTransformer):
+    "Parameters of the adversarial spend head G_A (trained to predict spend from Phi; chapter 04)."
+    return self.spend_head.parameters()
 
 @patch
 def main_parameters(self: DecomposedCausalTransformer):
@@ -252,7 +254,7 @@ def atom_ridge_value(atom_ridge, n_columns: int, n_rows: int) -> float:
 
 # %% ../nbs/06a_decomposed_head.ipynb #c365abc3
 def _roi_terms(roi: PriorLoss, atoms: torch.Tensor, n: int) -> tuple:
-    "Rows a (n_priors, K*2M) with ROI_k = a_k . w for the channels with an ROI prior, their weights n roi_weight / (2 sigma^2), and mu."
+    "Rows a `(n_priors, K*2M)` with `ROI_k = a_k . w` for the channels with an ROI prior, their weights `n roi_weight / (2 sigma^2)`, and mu."
     G, T, K, M2 = atoms.shape
     a = atoms.new_zeros(len(roi.roi_idx), K * M2)
     for i, k in enumerate(roi.roi_idx):

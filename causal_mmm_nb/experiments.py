@@ -140,7 +140,7 @@ def predicted(self: LiftTests, model, data, creative=None) -> torch.Tensor:
 @patch
 @torch.no_grad()
 def rows(self: LiftTests, model, data, creative=None) -> tuple:
-    "R (n, K*2M), r (n,) and beta with sum_i beta (r_i - R_i . w)^2 the tests' term in the solve's sum of squares."
+    "R `(n, K*2M)`, r (n,) and beta with `sum_i beta (r_i - R_i . w)^2` the tests' term in the solve's sum of squares."
     n, (G, T, K) = len(self), data.spend.shape
     kernel, _, rates, kappas = model.response.params(K, creative, data.spend.device)
     atoms = lambda s: model.response.atoms(model.response.pressure(s, kernel), rates, kappas) * model.signs[:, None]

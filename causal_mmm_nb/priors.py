@@ -70,7 +70,7 @@ def spend_gradient(model: nn.Module, data, weeks: torch.Tensor, creative=None, c
     return grad[:, weeks].mean((0, 1))                                      # (K,)
 
 def sign_loss(grad: torch.Tensor, signs: torch.Tensor) -> torch.Tensor:
-    "Sum over channels of ReLU(-s_k * grad_k): zero when every marginal effect has its prior sign."
+    "Sum over channels of `ReLU(-s_k * grad_k)`: zero when every marginal effect has its prior sign."
     return F.relu(-signs.to(grad) * grad).sum()
 
 # %% ../nbs/05_priors.ipynb #cba6792b
@@ -85,7 +85,7 @@ def _directional_total(model, data, weeks, direction, h, creative=None) -> torch
     return (y[:G].sum() - y[G:].sum()) / (2 * h)
 
 def sign_penalty(model, data, weeks, signs, creative=None, method: str = "finite_difference", h: float = 1e-2) -> torch.Tensor:
-    "Sum_k ReLU(-s_k * mean marginal effect_k), differentiable; exact value, gradient by central difference or autograd."
+    "`Sum_k ReLU(-s_k * mean marginal effect_k)`, differentiable; exact value, gradient by central difference or autograd."
     if method == "autograd": return sign_loss(spend_gradient(model, data, weeks, creative), signs)
     g = spend_gradient(model, data, weeks, creative, create_graph=False).detach()
     violated = (-signs.to(g) * g) > 0
@@ -132,7 +132,7 @@ def geo_subset(data, idx):
 
 # %% ../nbs/05_priors.ipynb #2f6bd7ad
 class PriorLoss:
-    "Weighted MAP prior terms of a model on fixed `data`: sign_weight * sum_k L_sign_k and roi_weight * sum_k L_roi_k."
+    "Weighted MAP prior terms of a model on fixed `data`: `sign_weight * sum_k L_sign_k` and `roi_weight * sum_k L_roi_k`."
     def __init__(self, priors: ChannelPriors, data, weeks: torch.Tensor, preprocessor=None, creative=None,
                  sign_weight: float = 1.0, roi_weight: float = 1.0, sign_method: str = "finite_difference",
                  n_geos: int = 0, seed: int = 0):

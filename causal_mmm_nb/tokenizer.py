@@ -14,7 +14,7 @@ from fastcore.basics import patch
 
 # %% ../nbs/01_fourier_tokenizer.ipynb #9234f80f
 def fourier_features(a: torch.Tensor, n_freqs: int) -> torch.Tensor:
-    "Encode spend `a` (...) as [sin, cos] at frequencies 2^0..2^(n_freqs-1) plus the raw value: (..., 2*n_freqs+1)."
+    "Encode spend `a` (...) as [sin, cos] at frequencies `2^0..2^(n_freqs-1)` plus the raw value: `(..., 2*n_freqs+1)`."
     freqs = 2.0 ** torch.arange(n_freqs, dtype=a.dtype, device=a.device)  # (L,)
     angles = 2 * math.pi * a.unsqueeze(-1) * freqs                        # (..., L)
     sincos = torch.stack([angles.sin(), angles.cos()], dim=-1)            # (..., L, 2)

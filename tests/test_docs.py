@@ -1,5 +1,5 @@
 "The docs preview (tools/preview.py) opened in headless Chromium: every chapter loads, shows its figures and its API docs."
-import inspect, json, os, re, shutil, subprocess, sys
+import html, inspect, json, os, re, shutil, subprocess, sys
 from pathlib import Path
 
 import nbformat
@@ -53,10 +53,34 @@ def test_every_notebook_has_a_page(site):
     assert stems <= set(site), f'pages missing from the preview: {sorted(stems - set(site))}'
 
 
+def visible_text(dom: str) -> str:
+    "The page's text outside code, pre, script and style elements (where MathJax does not typeset)."
+    for tag in ('script', 'style', 'pre', 'code'): dom = re.sub(rf'<{tag}\b.*?</{tag}>', ' ', dom, flags=re.S | re.I)
+    return html.unescape(re.sub(r'<[^>]+>', ' ', dom))
+
+RAW_TEX = re.compile(r'\$\$|\$[^$\n]{0,300}?\\[A-Za-z]+[^$\n]{0,300}?\$|\\\(|\\\[')
+
+def subtitle(stem: str) -> str:
+    "The `> ...` line under a notebook's title (what the page must show in full)."
+    nb = nbformat.read(ROOT/'nbs'/f'{stem}.ipynb', as_version=4)
+    first = next(c.source for c in nb.cells if c.cell_type == 'markdown')
+    m = re.search(r'^>\s*(.+)$', first, re.M)
+    return m.group(1).strip() if m else ''
+
+
 def test_pages_load_with_figures_and_api_docs(site, tmp_path):
     names = exported_names()
     for stem, path in site.items():
-        dom = browser('--dump-dom', path.as_uri(), tmp=tmp_path)
+        dom = browser('--dump-dom', '--virtual-time-budget=20000', path.as_uri(), tmp=tmp_path)   # time for MathJax to typeset
+        text = visible_text(dom.split('<div id="page">', 1)[-1])
+        tex = RAW_TEX.search(text)
+        assert tex is None, f'{stem}: raw TeX left on the page: {text[max(0, tex.start() - 60):tex.end() + 20]!r}'
+        plain = ' '.join(html.unescape(re.sub(r'<[^>]+>', ' ', dom.split('<div id="page">', 1)[-1])).replace('*', '').split())
+        want_sub = ' '.join(re.sub(r'[`*]', '', subtitle(stem)).split())
+        assert want_sub[:200] in plain, f'{stem}: subtitle cut or missing: {want_sub[:80]!r}'
+        for href in re.findall(r'href="([^"#:]+\.(?:html|ipynb))(?:#[^"]*)?"', dom):
+            assert not href.endswith('.ipynb') and (path.parent/href).exists(), f'{stem}: broken link {href}'
+        assert "''" not in re.search(r'<nav id="sidebar">.*?</nav>', dom, re.S).group(0), f'{stem}: YAML quoting shows in the sidebar'
         assert '<nav id="sidebar">' in dom and 'Traceback' not in dom.split('<div id="page">', 1)[-1][:2000], stem
         figs = len(re.findall(r'<img[^>]+src="data:image/png', dom))
         want = n_figures(stem)
@@ -72,3 +96,18 @@ def test_screenshots(site, tmp_path):
         shot = out/f'{stem}.png'
         browser(f'--screenshot={shot}', '--window-size=1280,1600', site[stem].as_uri(), tmp=tmp_path)
         assert shot.exists() and shot.stat().st_size > 10_000, shot
+
+
+def test_saved_figures_are_readable():
+    "No saved figure is wider than 2000 px or flatter than 4:1 (such a figure is unreadable once fitted to a page)."
+    import base64, struct
+    bad = []
+    for nb_path in sorted((ROOT/'nbs').glob('*.ipynb')):
+        nb = nbformat.read(nb_path, as_version=4)
+        for i, c in enumerate(nb.cells):
+            for o in c.get('outputs', []) if c.cell_type == 'code' else []:
+                png = o.get('data', {}).get('image/png')
+                if not png: continue
+                w, h = struct.unpack('>II', base64.b64decode(png)[16:24])
+                if w > 2000 or w / h > 4: bad.append(f'{nb_path.stem} cell {i}: {w}x{h}')
+    assert not bad, f'figures too wide to read: {bad}'

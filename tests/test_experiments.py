@@ -90,3 +90,17 @@ def test_true_optimum_captures_itself_and_today_captures_nothing(market):
     dq = decision_quality(np.ones(len(truth.channels)), truth)
     assert dq["optimal_gain"] > 0 and abs(dq["captured"]) < 1e-9
     assert np.isclose(decision_quality(dq["optimal_multipliers"], truth)["captured"], 1.0)
+
+
+def test_bootstrap_redraws_lift_tests_around_the_fit(market):
+    from causal_mmm_nb.uncertainty import bootstrap_lift_tests, MMMEnsemble
+    df, truth, tests = market
+    m = fit(df, truth, tests, epochs=30)
+    draws = np.stack([t.lift.to_numpy() for t in bootstrap_lift_tests(m, 400, seed=0)])
+    sd = tests.lift_sd.to_numpy()
+    assert (np.abs(draws.std(0) / sd - 1) < 0.2).all()                        # each test redrawn with its own sd
+    assert (np.abs(draws.mean(0) - model_lift(m)) / sd < 0.2).all()           # around the fit's own lift, not the measured one
+    assert bootstrap_lift_tests(fit(df, truth, None, epochs=3), 2) == [None, None]
+    ens = MMMEnsemble(n_members=2).bootstrap(m)
+    assert all(r.lift_tests is not None for r in ens.members)
+    assert not np.allclose(ens.members[0].lift_tests.lift, tests.lift)
