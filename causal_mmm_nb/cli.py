@@ -360,15 +360,23 @@ def _add_fit_parser(sub):
     f.add_argument("--lift-tests", default=None, help="CSV of lift tests (channel,start,end,spend_multiplier,lift,lift_sd[,geo]) to calibrate on")
     _add_fit_options(f); f.set_defaults(func=cmd_fit)
 
-def _add_subcommands(sub):
-    "The fit, attribute, shift, check, intervals, review, optimize and bench sub-parsers."
-    _add_fit_parser(sub)
+# %% ../nbs/10_cli.ipynb #0fbb2470
+def _add_question_parsers(sub):
+    "The attribute, shift and optimize sub-parsers."
     a = sub.add_parser("attribute", help="zero-spend attribution of a saved model")
     a.add_argument("model_dir"); a.add_argument("--window", default=None, help="START:END dates, either may be empty")
     a.add_argument("--csv", default=None, help="also write the table to this CSV"); a.set_defaults(func=cmd_attribute)
     s = sub.add_parser("shift", help="change in outcome when a fraction of one channel's budget moves to another")
     s.add_argument("model_dir"); s.add_argument("from_channel"); s.add_argument("to_channel"); s.add_argument("fraction", type=float)
     s.add_argument("--window", default=None); s.set_defaults(func=cmd_shift)
+    o = sub.add_parser("optimize", help="budget allocation that maximises a saved model's outcome, total fixed, channels within bounds")
+    o.add_argument("model_dir"); o.add_argument("--total", type=float, default=None, help="total spend in the window (default: today's)")
+    o.add_argument("--bounds", default=None, help="CHANNEL=LOW:HIGH multipliers, comma-separated (default 0.5:1.5 each)")
+    o.add_argument("--window", default=None, help="START:END dates, either may be empty"); o.set_defaults(func=cmd_optimize)
+
+# %% ../nbs/10_cli.ipynb #fcc23598
+def _add_check_parsers(sub):
+    "The check, intervals and review sub-parsers."
     c = sub.add_parser("check", help="self-check of a saved model: do refits on data it generated recover its own effects?")
     c.add_argument("model_dir"); c.add_argument("--refits", type=int, default=4, help="refits (default 4; each one costs a fit)")
     c.set_defaults(func=cmd_check)
@@ -378,11 +386,10 @@ def _add_subcommands(sub):
     r = sub.add_parser("review", help="checks before reading a saved model's attribution: holdout, residuals, placebo, extrapolation, ...")
     r.add_argument("model_dir"); r.add_argument("--fast", action="store_true", help="skip the checks that refit (placebo, stability)")
     r.add_argument("--strict", action="store_true", help="exit with code 1 when any check fails"); r.set_defaults(func=cmd_review)
-    o = sub.add_parser("optimize", help="budget allocation that maximises a saved model's outcome, total fixed, channels within bounds")
-    o.add_argument("model_dir"); o.add_argument("--total", type=float, default=None, help="total spend in the window (default: today's)")
-    o.add_argument("--bounds", default=None, help="CHANNEL=LOW:HIGH multipliers, comma-separated (default 0.5:1.5 each)")
-    o.add_argument("--window", default=None, help="START:END dates, either may be empty"); o.set_defaults(func=cmd_optimize)
-    _add_bench_parser(sub)
+
+def _add_subcommands(sub):
+    "Every sub-parser but tour and demo."
+    _add_fit_parser(sub); _add_question_parsers(sub); _add_check_parsers(sub); _add_bench_parser(sub)
 
 # %% ../nbs/10_cli.ipynb #69ddb159
 def _add_bench_parser(sub):
