@@ -174,6 +174,7 @@ def causal_mmm_methods(names=CAUSAL_METHODS, n_members: int = 20, **overrides) -
     if unknown: raise ValueError(f"unknown causal methods {unknown}; choose from {list(every)}")
     return {n: every[n] for n in names}
 
+# %% ../nbs/13_benchmark.ipynb #34b3485c
 def causal_mmm_available() -> bool:
     "True when chapters 07 (core), 08 (ate) and 08a (uncertainty) are built and importable."
     try:
@@ -217,6 +218,7 @@ def _worker_init():
     "One torch thread per worker process: the workers share the cores."
     import torch; torch.set_num_threads(1)
 
+# %% ../nbs/13_benchmark.ipynb #de9d462c
 def run_benchmark(scenarios=None, methods: dict = None, seeds=(0, 1, 2), holdout_weeks: int = 13,
                   scenario_specs: dict = None, progress: bool = False, jobs: int = 1) -> pd.DataFrame:
     "Fit every method on every scenario and seed (`jobs` processes in parallel); one row per (scenario, seed, method)."
@@ -272,6 +274,7 @@ def check_targets(results: pd.DataFrame, method: str = "causal_mmm", strong: str
         rows.append(("highest scenario: 80 % interval coverage of the true ATE", cov.max(), "<= 0.9", lambda v: v <= 0.9))
     return pd.DataFrame([dict(target=n, value=v, bound=b, met=bool(ok(v))) for n, v, b, ok in rows])
 
+# %% ../nbs/13_benchmark.ipynb #dd4da1b2
 def markdown_table(t: pd.DataFrame, digits: int = 3) -> str:
     "A DataFrame as a GitHub markdown table (no tabulate dependency)."
     fmt = lambda v: "" if isinstance(v, float) and v != v else (f"{v:.{digits}g}" if isinstance(v, float) else str(v))

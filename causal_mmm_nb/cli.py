@@ -295,6 +295,7 @@ def bench_methods(names: list | None, quick: bool, members: int) -> dict:
     if unknown: raise ValueError(f"unknown or unavailable methods {unknown}; choose from {list(every)}")
     return {n: every[n] for n in names}
 
+# %% ../nbs/10_cli.ipynb #4736c2e1
 def cmd_bench(args) -> int:
     "Run the recovery benchmark; write the CSV, the figure and the summary into --out."
     import matplotlib; matplotlib.use("Agg")

@@ -59,6 +59,7 @@ def _embedding_array(embeddings, channels: list) -> np.ndarray:
     except (TypeError, ValueError) as e:
         raise MMMModelError(f"creative_embeddings must be numeric ({e}); fix: pass a float array (n_channels, E), a {{channel: vector}} dict or a DataFrame indexed by channel") from None
 
+# %% ../nbs/07_causal_mmm.ipynb #ba46c0f8
 def creative_tensor(creative_embeddings, channels: list):
     "Creative embeddings as a float tensor (K, E) in `channels` order, from an array (K, E), a {channel: vector} dict or a DataFrame indexed by channel."
     if creative_embeddings is None: return None
@@ -268,6 +269,7 @@ def refit(self: CausalMMM, target=None, train_weeks=None, lift_tests=None, **cfg
     new.ema_model, new.history, new.best_epoch = res.ema_model, res.history, res.best_epoch
     return new
 
+# %% ../nbs/07_causal_mmm.ipynb #8e7d9e59
 @patch
 def holdout_fit(self: CausalMMM) -> dict:
     "R² and MAPE on the fitted data's holdout weeks, original units: {'r2', 'mape', 'weeks'}; out of sample (a refit if every week was fitted)."
@@ -305,6 +307,7 @@ def save(self: CausalMMM, path) -> Path:
     (path / "meta.json").write_text(json.dumps(meta, indent=1))
     return path
 
+# %% ../nbs/07_causal_mmm.ipynb #400c3daf
 def _nan_none(x: torch.Tensor) -> list:
     "A tensor as a JSON list with NaN as None."
     return [None if np.isnan(v) else float(v) for v in x.tolist()]

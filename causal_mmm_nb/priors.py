@@ -167,6 +167,7 @@ def sign_data(self: PriorLoss):
     if not self.n_geos or self.n_geos >= G: return self.data
     return geo_subset(self.data, torch.randperm(G, generator=self.generator)[:self.n_geos].sort().values)
 
+# %% ../nbs/05_priors.ipynb #59ca559b
 @patch
 def __call__(self: PriorLoss, model: nn.Module) -> dict:
     "The weighted prior losses {'loss_sign': ..., 'loss_roi': ...} of `model` (only the terms that apply)."
@@ -179,6 +180,7 @@ def __call__(self: PriorLoss, model: nn.Module) -> dict:
             out["loss_roi"] = self.roi_weight * roi_loss(self.roi(model), p.roi_mu[idx], p.roi_sigma[idx])
     return out
 
+# %% ../nbs/05_priors.ipynb #1b4645f8
 @patch
 def report(self: PriorLoss, model: nn.Module) -> pd.DataFrame:
     "Per channel: prior sign, marginal effect, and (where an ROI prior is set) mu, sigma and the model's ROI."

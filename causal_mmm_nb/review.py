@@ -81,6 +81,7 @@ def block_shuffle(x: np.ndarray, block_weeks: int = 8, seed: int = 0) -> np.ndar
     blocks = np.random.default_rng(seed).permutation(math.ceil(T / block_weeks))
     return x[:, np.concatenate([np.arange(b * block_weeks, min((b + 1) * block_weeks, T)) for b in blocks])]
 
+# %% ../nbs/08b_review.ipynb #9127c2c8
 def check_placebo(mmm: CausalMMM, channel: str | None = None, block_weeks: int = 8, seed: int = 0, n_refits: int = 0,
                   n_jobs: int = 1) -> list:
     "Refit with a block-shuffled copy of `channel`'s spend (default: the largest) as an extra channel; its share of the credit (and, with n_refits, whether its ATE interval holds 0)."

@@ -155,6 +155,7 @@ def member_zero_spend(self: MMMEnsemble, **kwargs) -> pd.DataFrame:
     return pd.concat([m.ate_estimator().zero_spend(**kwargs).assign(member=i) for i, m in enumerate(self.members)],
                      ignore_index=True)
 
+# %% ../nbs/08a_uncertainty.ipynb #6df90d09
 def widened_interval(est: pd.Series, values, q: float, widen: float) -> tuple[pd.Series, pd.Series]:
     "The refits' quantiles at level q, each arm stretched by `widen` around `est`; kept on the side of 0 where the estimate and the refits' median are."
     lo, hi, med = values.quantile((1 - q) / 2), values.quantile((1 + q) / 2), values.median()
@@ -164,6 +165,7 @@ def widened_interval(est: pd.Series, values, q: float, widen: float) -> tuple[pd
     neg = ~pos & (est < 0) & (med < 0)                             # an estimate at 0 counts as positive: its upper end stays
     return lo.where(~pos, lo.clip(lower=0)), hi.where(~neg, hi.clip(upper=0))
 
+# %% ../nbs/08a_uncertainty.ipynb #07e8807f
 @patch
 def zero_spend(self: MMMEnsemble, interval: float = None, **kwargs) -> pd.DataFrame:
     "Per channel: ate, share, roi (the point model's, or the members' mean for 'resample'), their intervals (_lo, _hi) at level `interval`, spend."
@@ -181,6 +183,7 @@ def zero_spend(self: MMMEnsemble, interval: float = None, **kwargs) -> pd.DataFr
             out[f"{col}_lo"], out[f"{col}_hi"] = widened_interval(out[col], g[col], q, self.widen)
     return out.reset_index()[["channel", "ate", "ate_lo", "ate_hi", "share", "share_lo", "share_hi", "spend", "roi", "roi_lo", "roi_hi"]]
 
+# %% ../nbs/08a_uncertainty.ipynb #2374dca2
 @patch
 def contributions(self: MMMEnsemble, **kwargs) -> pd.DataFrame:
     "Per (week, geo): actual, predicted, baseline and each channel's contribution: the point model's, or the members' mean (kwargs go to contributions)."
