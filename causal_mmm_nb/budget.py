@@ -7,6 +7,7 @@ __all__ = ['check_budget', 'feasible', 'optimize_allocation', 'budget_bounds', '
            'decision_quality', 'linear_mmm_outcome', 'linear_mmm_allocation']
 
 # %% ../nbs/08c_budget.ipynb #83502cfe
+import warnings
 import numpy as np
 import pandas as pd
 import torch
@@ -29,11 +30,12 @@ def check_budget(spend: np.ndarray, total: float, low: np.ndarray, high: np.ndar
 def feasible(m: np.ndarray, spend: np.ndarray, total: float, low: np.ndarray, high: np.ndarray) -> np.ndarray:
     "Multipliers within [low, high] whose spend sums to `total` exactly (to rounding): clip, then spread the gap over channels with room."
     m = np.clip(np.asarray(m, float), low, high)
+    total = float(np.clip(total, spend @ low, spend @ high))          # check_budget allows rounding past the ends
     for _ in range(2 * len(m) + 2):
         gap = total - spend @ m
         if abs(gap) <= 1e-12 * max(total, 1.0): break
-        room = (m < high - 1e-15) if gap > 0 else (m > low + 1e-15)
-        room &= spend > 0
+        room = ((m < high - 1e-15) if gap > 0 else (m > low + 1e-15)) & (spend > 0)
+        if not room.any(): break                                       # every channel at its bound: the total is an end
         m = np.clip(m + room * gap / (spend @ room), low, high)
     return m
 
@@ -92,6 +94,8 @@ def optimize_budget(self: ATEEstimator, total: float | None = None, bounds: dict
     spend = self.spend_raw[:, w].sum((0, 1))                                        # (K,) current spend in the window
     low, high = budget_bounds(self.channels, bounds)
     off = spend <= 0
+    if bounds and (named := [c for c, o in zip(self.channels, off) if o and c in bounds]):
+        warnings.warn(f"bounds for {named} are ignored: those channels spent nothing in the window, and no multiplier changes 0", stacklevel=2)
     low, high = np.where(off, 1.0, low), np.where(off, 1.0, high)                   # nothing to scale: stays at 0
     total = float(spend.sum()) if total is None else float(total)
     check_budget(spend, total, low, high, self.channels)
@@ -144,15 +148,19 @@ def true_allocation_outcome(truth: GroundTruth, M, window_mask: np.ndarray) -> n
 
 def decision_quality(multipliers, truth: GroundTruth, total: float | None = None, bounds: dict | None = None,
                      window_mask: np.ndarray | None = None) -> dict:
-    "Share of the true optimum's gain that `multipliers` (K,) capture; the true optimum under the same total and bounds."
+    "Share of the true optimum's gain over today's mix (scaled to `total`) that `multipliers` (K,) capture, under the same total and bounds."
     w = np.ones(len(truth.dates), bool) if window_mask is None else np.asarray(window_mask, bool)
     spend = truth.spend_array[:, w].sum((0, 1))
     low, high = budget_bounds(list(truth.channels), bounds)
     low, high = np.where(spend <= 0, 1.0, low), np.where(spend <= 0, 1.0, high)
     total = float(spend.sum()) if total is None else float(total)
+    m = np.asarray(multipliers, float)
+    if abs(spend @ m - total) > 1e-6 * total or (m < low - 1e-9).any() or (m > high + 1e-9).any():
+        raise ValueError(f"the plan spends {spend @ m:,.0f} with multipliers {np.round(m, 3).tolist()}; it must spend the total "
+                         f"{total:,.0f} within the bounds to be compared with the optimum")
     Y = lambda M: true_allocation_outcome(truth, M, w)
     best = optimize_allocation(Y, spend, total, low, high)
-    today, opt, got = Y(np.vstack([np.ones(len(spend)), best, np.asarray(multipliers, float)]))
+    today, opt, got = Y(np.vstack([feasible(np.ones(len(spend)), spend, total, low, high), best, m]))   # today's mix at this total
     return dict(captured=(got - today) / (opt - today) if opt > today else np.nan, gain=got - today, optimal_gain=opt - today,
                 optimal_multipliers=best)
 

@@ -371,6 +371,12 @@ def load(cls: CausalMMM, path, expected_columns=None, strict_version: bool = Tru
     try: self.model.load_state_dict(t["model"]); self.ema_model.load_state_dict(t["ema_model"])
     except (RuntimeError, KeyError) as e: raise MMMModelError(f"{path / 'model.pt'} holds weights of another model ({' '.join(str(e).split())[:160]}); {_refit(path)}") from None
     self.ema_model.eval()
+    return self._restore_state(meta, t)
+
+# %% ../nbs/07_causal_mmm.ipynb #594feca4
+@patch
+def _restore_state(self: CausalMMM, meta: dict, t: dict) -> CausalMMM:
+    "Data, priors, history, kept epoch and lift tests of a loaded model, from meta.json's values and model.pt's tensors."
     dm = meta["data"]
     self.data = MMMTensors(**t["data"], dates=pd.DatetimeIndex(dm["dates"]), geos=dm["geos"], channels=dm["channels"], n_train=dm["n_train"])
     p = meta["priors"]; nan = lambda xs: torch.tensor([np.nan if v is None else v for v in xs])

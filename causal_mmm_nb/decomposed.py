@@ -319,6 +319,7 @@ def train_varpro(model: DecomposedCausalTransformer, data, cfg: MMMConfig, prior
     model, data, creative = model.to(cfg.device), to_device(data, cfg.device), to_device(creative, cfg.device)
     fit_w, val_w, roi, main_opt, adv_opt = _varpro_setup(model, data, cfg, priors, preprocessor, creative, train_weeks)
     rows, bar, t0 = [], EpochProgress(cfg.epochs, progress), time.perf_counter()
+    if lift is not None: lift.noise_var = model.solve_linear(data, fit_w, cfg.atom_ridge, roi, creative)   # the data's own noise first
     for step in range(cfg.epochs):
         model.train()
         mse = model.solve_linear(data, fit_w, cfg.atom_ridge, roi, creative, lift=lift)

@@ -177,6 +177,9 @@ def simulate_lift_test(truth: GroundTruth, channel, start, end, spend_multiplier
     "Measured lift tests (one row per channel in `channel`) of a design on a simulated market; noise-free values go to truth.lift_tests."
     rng, rows = np.random.default_rng(seed), []
     t0, t1 = truth.dates.searchsorted(pd.Timestamp(start)), truth.dates.searchsorted(pd.Timestamp(end), "right") - 1
+    if not 0 <= t0 <= t1 <= len(truth.dates) - 1 - lmax:
+        raise ValueError(f"window {start} .. {end} must hold a week of the simulated data ({truth.dates[0].date()} .. {truth.dates[-1].date()}) "
+                         f"and end at least lmax = {lmax} weeks before its last week, so that the carry-over is measured")
     for ch in ([channel] if isinstance(channel, str) else list(channel)):
         lift, total = true_lift(truth, ch, t0, t1, spend_multiplier, geo, lmax)
         sd = noise_sd * max(abs(lift), 0.01 * abs(total))

@@ -154,7 +154,8 @@ def lift_rows(mmm: CausalMMM) -> list:
     if getattr(mmm, "lift_tests", None) is None: return []
     from causal_mmm_nb.experiments import LiftTests
     lt = LiftTests(mmm.lift_tests, mmm.data, mmm.preprocessor, mmm.cfg.lmax)
-    lift_of = lambda m: lt.predicted(m.ema_model.cpu(), m.data, None if m.creative is None else m.creative.cpu()).detach().numpy()
+    dev = lambda m: next(m.ema_model.parameters()).device                 # the data go to the model, never the model to the data
+    lift_of = lambda m: lt.predicted(m.ema_model, to_device(m.data, dev(m)), to_device(m.creative, dev(m))).detach().cpu().numpy()
     fit, free = lift_of(mmm), lift_of(mmm.refit(lift_weight=0.0))
     rows = []
     for i, t in enumerate(mmm.lift_tests.itertuples()):

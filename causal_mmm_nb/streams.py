@@ -80,7 +80,7 @@ def validate(self: MMMConfig) -> MMMConfig:
         v = getattr(self, name)
         if not isinstance(v, int) or isinstance(v, bool) or v < 0:
             raise ValueError(f"MMMConfig.{name} must be an integer >= 0 (0 = all geos), got {v!r}")
-    return self._validate_structure()
+    return self._validate_structure()._validate_fitting()
 
 # %% ../nbs/03_streams.ipynb #2e0f8a35
 OUTCOME_HEADS = ("plain", "decomposed")   # G_Y below, or chapter 06a's baseline + per-channel contributions
@@ -88,7 +88,7 @@ SOLVERS = ("gradient", "varpro")           # every weight by gradient steps, or 
 
 @patch
 def _validate_structure(self: MMMConfig) -> MMMConfig:
-    "Checks that relate fields to each other or to a range."
+    "Checks of the model's shape: fields that relate to each other or to a range."
     if self.d_model % self.n_heads:
         raise ValueError(f"MMMConfig.d_model ({self.d_model}) must be divisible by n_heads ({self.n_heads}); "
                          f"try d_model={self.n_heads * max(1, round(self.d_model / self.n_heads))}")
@@ -100,6 +100,12 @@ def _validate_structure(self: MMMConfig) -> MMMConfig:
         raise ValueError(f"MMMConfig.outcome_head must be one of {OUTCOME_HEADS}, got {self.outcome_head!r}")
     for name in ("geo_intercepts", "synergy"):
         if not isinstance(getattr(self, name), bool): raise ValueError(f"MMMConfig.{name} must be True or False, got {getattr(self, name)!r}")
+    return self
+
+# %% ../nbs/03_streams.ipynb #7fe73011
+@patch
+def _validate_fitting(self: MMMConfig) -> MMMConfig:
+    "Checks of how and where the model is fitted: solver, fitted weeks, kernel, ridge, bounds, device."
     for name, allowed in (("solver", SOLVERS), ("fit_weeks", ("train", "all")), ("kernel", ("basis", "free"))):
         if getattr(self, name) not in allowed: raise ValueError(f"MMMConfig.{name} must be one of {allowed}, got {getattr(self, name)!r}")
     if self.solver == "varpro" and self.outcome_head != "decomposed":

@@ -104,3 +104,11 @@ def test_bootstrap_redraws_lift_tests_around_the_fit(market):
     ens = MMMEnsemble(n_members=2).bootstrap(m)
     assert all(r.lift_tests is not None for r in ens.members)
     assert not np.allclose(ens.members[0].lift_tests.lift, tests.lift)
+
+
+def test_decision_quality_baseline_is_todays_mix_at_the_total(market):
+    _, truth, _ = market
+    spend = truth.spend_array.sum((0, 1))
+    dq = decision_quality(np.full(len(spend), 1.3), truth, total=1.3 * spend.sum())   # today's mix, 30 % more money
+    assert abs(dq["captured"]) < 1e-9 and dq["optimal_gain"] > 0
+    with pytest.raises(ValueError, match="must spend the total"): decision_quality(np.full(len(spend), 1.5), truth)

@@ -11,7 +11,7 @@ ATE error and media bias of each, and the share of the true optimal gain that ea
 
 Writes benchmarks/experiments/results.csv and summary.md (with --out elsewhere).
 """
-import argparse, time, warnings
+import argparse, sys, time, warnings
 from pathlib import Path
 import numpy as np, pandas as pd
 
@@ -87,7 +87,8 @@ def main():
     order = list(dict.fromkeys(res.scenario)); methods = ["oracle", "classical", "causal_mmm", "causal_mmm_lift"]
     tab = lambda v: markdown_table(res.pivot_table(index="scenario", columns="method", values=v, aggfunc="mean" if v.endswith("coverage") else "median")
                                    .reindex(index=order, columns=[m for m in methods if v in res and res[res.method == m][v].notna().any()]))
-    md = [f"# Lift tests and budget decisions\n\n`python tools/bench_experiments.py --jobs {a.jobs}` ({len(a.seeds)} data seeds, "
+    command = " ".join(["python tools/bench_experiments.py", *sys.argv[1:]])
+    md = [f"# Lift tests and budget decisions\n\n`{command}` ({len(a.seeds)} data seeds, "
           f"{time.perf_counter() - t0:.0f} s on this machine). One 8-week go-dark test per channel, 20 % noise; allocations keep today's "
           "total over the whole period with every channel within 0.5-1.5x; medians over seeds.\n",
           f"## ATE error\n\n{tab('ate_error')}\n", f"## media bias\n\n{tab('media_bias')}\n",
