@@ -75,6 +75,10 @@ def write_outputs(mmm, out: Path, truth=None) -> pd.DataFrame:
     return att
 
 # %% ../nbs/10_cli.ipynb #0a3f25bb
+def _write_table(df: pd.DataFrame, path: Path) -> None:
+    "Print a result table and write it as CSV beside the model."
+    print(_table(df)); df.to_csv(path, index=False); print(f"wrote {path}")
+
 def _table(df: pd.DataFrame) -> str:
     "A frame as aligned text with thousands separators."
     return df.to_string(index=False, float_format=lambda v: f"{v:,.3f}" if abs(v) < 100 else f"{v:,.0f}")
@@ -242,9 +246,7 @@ def cmd_intervals(args) -> int:
     z = ens.zero_spend()
     print(f"{ens.interval:.0%} intervals from {args.refits} bootstrap refits ({time.perf_counter() - t0:.0f} s, {args.jobs} process(es)); "
           f"their arms are widened {ens.widen:g} x, as calibrated in chapter 13's benchmark")
-    print(_table(z))
-    z.to_csv(Path(args.model_dir) / "intervals.csv", index=False)
-    print(f"wrote {Path(args.model_dir) / 'intervals.csv'}")
+    _write_table(z, Path(args.model_dir) / "intervals.csv")
     return 0
 
 # %% ../nbs/10_cli.ipynb #25a68293
@@ -279,9 +281,7 @@ def cmd_optimize(args) -> int:
     plan = est.optimize_budget(total=args.total, bounds=parse_bounds(args.bounds), window=args.window)
     print(f"budget allocation{' over ' + args.window if args.window else ''}: total {plan.optimal_spend.iloc[-1]:,.0f}; "
           f"predicted change in outcome {plan.outcome_change.iloc[-1]:+,.0f} (the model's answer, not a measured one)")
-    print(_table(plan))
-    plan.to_csv(Path(args.model_dir) / "budget.csv", index=False)
-    print(f"wrote {Path(args.model_dir) / 'budget.csv'}")
+    _write_table(plan, Path(args.model_dir) / "budget.csv")
     return 0
 
 # %% ../nbs/10_cli.ipynb #f9bed23b

@@ -88,11 +88,7 @@ def fit(self: CausalMMM, df: pd.DataFrame, date_col: str, channel_cols, target_c
     self.preprocessor = MMMPreprocessor(**self._model_columns()).fit(self._encode(df), holdout_weeks=cfg.holdout_weeks)
     self.data, self.channels = self._tensors(df), channels
     lift = self._lift(lift_tests)
-    self.model = self._build_model()
-    train = train_varpro if cfg.solver == "varpro" else train_model                 # chapter 06a, or chapter 06
-    res = train(self.model, self.data, cfg, self.priors, self.preprocessor, self.creative, progress, train_weeks=train_weeks,
-                **(dict(lift=lift) if lift is not None else {}))
-    self.ema_model, self.history, self.best_epoch = res.ema_model, res.history, res.best_epoch
+    self._train(progress, train_weeks, lift)
     self._warn_if_collapsed()
     return self
 
@@ -107,6 +103,24 @@ def _lift(self: CausalMMM, lift_tests) -> LiftTests | None:
     lift = LiftTests(lift_tests, self.data, self.preprocessor, self.cfg.lmax, self.cfg.lift_weight)
     self.lift_tests = lift_tests.reset_index(drop=True).copy()
     return lift
+
+# %% ../nbs/07_causal_mmm.ipynb #231d9ece
+@patch
+def _train(self: CausalMMM, progress: bool, train_weeks=None, lift: LiftTests | None = None) -> CausalMMM:
+    "Build a fresh model and train it on `self.data` (chapter 06a's solver, or chapter 06's loop); keeps EMA model, history, kept epoch."
+    self.model = self._build_model()
+    train = train_varpro if self.cfg.solver == "varpro" else train_model            # chapter 06a, or chapter 06
+    res = train(self.model, self.data, self.cfg, self.priors, self.preprocessor, self.creative, progress, train_weeks=train_weeks,
+                **(dict(lift=lift) if lift is not None else {}))                      # only varpro takes lift tests (_lift)
+    self.ema_model, self.history, self.best_epoch = res.ema_model, res.history, res.best_epoch
+    return self
+
+@patch
+def predicted_lifts(self: CausalMMM) -> np.ndarray:
+    "The fitted model's own lift of each of its lift tests' designs (original units), in the order of `self.lift_tests`."
+    if self.lift_tests is None: raise MMMModelError("this CausalMMM was fitted without lift tests: fit(..., lift_tests=frame)")
+    lt, dev = LiftTests(self.lift_tests, self.data, self.preprocessor, self.cfg.lmax), self.cfg.device
+    with torch.no_grad(): return lt.predicted(self.ema_model, to_device(self.data, dev), to_device(self.creative, dev)).cpu().numpy()
 
 # %% ../nbs/07_causal_mmm.ipynb #5755c42f
 @patch
@@ -261,13 +275,7 @@ def refit(self: CausalMMM, target=None, train_weeks=None, lift_tests=None, **cfg
     new.columns, new.levels, new.channels, new.preprocessor = self.columns, self.levels, self.channels, self.preprocessor
     new.priors, new.creative = self.priors, self.creative
     new.data = self.data if target is None else replace(self.data, target=torch.as_tensor(target, dtype=self.data.target.dtype))
-    lift = new._lift(self.lift_tests if lift_tests is None else lift_tests)
-    new.model = new._build_model()
-    train = train_varpro if new.cfg.solver == "varpro" else train_model
-    res = train(new.model, new.data, new.cfg, new.priors, new.preprocessor, new.creative, False, train_weeks=train_weeks,
-                **(dict(lift=lift) if lift is not None else {}))
-    new.ema_model, new.history, new.best_epoch = res.ema_model, res.history, res.best_epoch
-    return new
+    return new._train(False, train_weeks, new._lift(self.lift_tests if lift_tests is None else lift_tests))
 
 # %% ../nbs/07_causal_mmm.ipynb #8e7d9e59
 @patch

@@ -185,6 +185,21 @@ def channel_effects(self: DecomposedCausalTransformer, spend, creative=None) -> 
     v = self.pair_terms(f, creative)
     return c + v.sum(-1) + v.sum(-2)
 
+# %% ../nbs/06a_decomposed_head.ipynb #ddf95501
+@patch
+def media(self: DecomposedCausalTransformer, spend, creative=None) -> torch.Tensor:
+    "(B,T): the channel part of the outcome, sum of the terms `s_k f_k` plus the synergy terms; 0 at zero spend."
+    f = self.response(spend, creative, self.weights())                              # once, for c and for the pairs
+    y = (f * self.signs).sum(-1)
+    return y + self.pair_terms(f, creative).sum((-2, -1)) if self.cfg.synergy else y
+
+# %% ../nbs/06a_decomposed_head.ipynb #5a8513a1
+@patch
+def signed_atoms(self: DecomposedCausalTransformer, spend, creative=None) -> torch.Tensor:
+    "(B,T,K,2M): each channel's atoms of its own adstocked spend, times its sign; the channel terms are these times the atom weights."
+    kernel, _, rates, kappas = self.response.params(self.n_channels, creative, spend.device)
+    return self.response.atoms(self.response.pressure(spend, kernel), rates, kappas) * self.signs[:, None]
+
 # %% ../nbs/06a_decomposed_head.ipynb #e10fd62c
 @patch
 def forward(self: DecomposedCausalTransformer, spend, controls, target, static=None, creative=None) -> ModelOutput:
@@ -193,10 +208,7 @@ def forward(self: DecomposedCausalTransformer, spend, controls, target, static=N
     if K != self.n_channels: raise ValueError(f"spend must be (batch, weeks, n_channels={self.n_channels}), got {tuple(spend.shape)}")
     if controls is None: controls = spend.new_zeros(B, T, 0)
     b, phi = self.baseline(controls, static if self.n_static else None)
-    f = self.response(spend, creative, self.weights())                              # once, for c and for the pairs
-    y = b + (f * self.signs).sum(-1)
-    if self.cfg.synergy: y = y + self.pair_terms(f, creative).sum((-2, -1))
-    return ModelOutput(y, self.spend_head(phi, K), phi)
+    return ModelOutput(b + self.media(spend, creative), self.spend_head(phi, K), phi)
 
 @patch
 def adversary_parameters(self: DecomposedCausalTransformer):
@@ -243,8 +255,7 @@ def nnls_quadratic(Q: torch.Tensor, c: torch.Tensor) -> torch.Tensor:
 def linear_design(self: DecomposedCausalTransformer, data, creative=None) -> tuple:
     "The columns the outcome is linear in: baseline inputs (G,T,P), hidden layer (G,T,d), signed atoms (G,T,K,2M), synergy offset (G,T)."
     lin, h = self.baseline_inputs(data.controls, data.static if self.n_static else None)
-    kernel, _, rates, kappas = self.response.params(self.n_channels, creative, data.spend.device)
-    atoms = self.response.atoms(self.response.pressure(data.spend, kernel), rates, kappas) * self.signs[:, None]
+    atoms = self.signed_atoms(data.spend, creative)
     offset = self.synergy(data.spend, creative).sum((-2, -1)) if self.cfg.synergy else data.target.new_zeros(data.target.shape)
     return lin, h, atoms, offset
 

@@ -12,6 +12,7 @@ import pandas as pd
 import torch
 import matplotlib.pyplot as plt
 from .data import MMMDataError, GroundTruth
+from .priors import outcome_scale
 
 # %% ../nbs/06b_lift_tests.ipynb #8002360c
 LIFT_COLUMNS = ("channel", "start", "end", "spend_multiplier", "lift", "lift_sd")
@@ -87,9 +88,9 @@ class LiftTests:
         weeks = np.arange(T)[None]
         window, span = (weeks >= t0[:, None]) & (weeks <= t1[:, None]), (weeks >= t0[:, None]) & (weeks <= t1[:, None] + lmax)
         m = tests.spend_multiplier.to_numpy(float)
-        self.factor = np.ones((len(tests), G, T, K), dtype=np.float32)
-        for i, k in enumerate(self.k): self.factor[i, :, :, k] = np.where(geo[i][:, None] & window[i][None], m[i], 1.0)
-        sigma = preprocessor.inverse_target(np.ones((G, 1)), data.geos)[:, 0] - preprocessor.inverse_target(np.zeros((G, 1)), data.geos)[:, 0]
+        self.factor = torch.ones(len(tests), G, T, K)
+        for i, k in enumerate(self.k): self.factor[i, :, :, k] = torch.as_tensor(np.where(geo[i][:, None] & window[i][None], m[i], 1.0))
+        sigma = outcome_scale(preprocessor, data.geos).double().numpy()
         self.sum_weights = (geo[:, :, None] & span[:, None]) * sigma[None, :, None]             # (n, G, T), original units
         self.lift, self.sd = tests.lift.to_numpy(float), tests.lift_sd.to_numpy(float)
         self.tests, self.weight, self.noise_var = tests, float(weight), 1.0
@@ -113,7 +114,7 @@ def _check_spend(self: LiftTests, spend: torch.Tensor, geo: np.ndarray, window: 
 @patch
 def scenarios(self: LiftTests, spend: torch.Tensor) -> torch.Tensor:
     "The spend (n_tests, G, T, K) of each test's design: the recorded `spend` (G, T, K) times the test's factors."
-    return spend[None] * torch.as_tensor(self.factor, dtype=spend.dtype, device=spend.device)
+    return spend[None] * self.factor.to(spend)
 
 @patch
 def summed_change(self: LiftTests, values_cf: torch.Tensor, values: torch.Tensor) -> torch.Tensor:
@@ -124,17 +125,11 @@ def summed_change(self: LiftTests, values_cf: torch.Tensor, values: torch.Tensor
 
 # %% ../nbs/06b_lift_tests.ipynb #978536cc
 @patch
-def media(self: LiftTests, model, spend: torch.Tensor, creative=None) -> torch.Tensor:
-    "The decomposed head's outcome from spend (B, T) in standardised units: channel terms plus synergy (the baseline cancels)."
-    y = model.contributions(spend, creative).sum(-1)
-    return y + model.synergy(spend, creative).sum((-2, -1)) if model.cfg.synergy else y
-
-@patch
 def predicted(self: LiftTests, model, data, creative=None) -> torch.Tensor:
-    "The model's lift (n,) of each test's design, original units; differentiable in the model's shapes."
+    "The model's lift (n,) of each test's design, original units, from its channel part (the baseline cancels); differentiable in the shapes."
     n, (G, T, K) = len(self), data.spend.shape
-    cf = self.media(model, self.scenarios(data.spend).reshape(n * G, T, K), creative).reshape(n, G, T)
-    return self.summed_change(cf.double(), self.media(model, data.spend, creative).double())
+    cf = model.media(self.scenarios(data.spend).reshape(n * G, T, K), creative).reshape(n, G, T)
+    return self.summed_change(cf.double(), model.media(data.spend, creative).double())
 
 # %% ../nbs/06b_lift_tests.ipynb #bca1cc03
 @patch
@@ -142,15 +137,14 @@ def predicted(self: LiftTests, model, data, creative=None) -> torch.Tensor:
 def rows(self: LiftTests, model, data, creative=None) -> tuple:
     "R `(n, K*2M)`, r (n,) and beta with `sum_i beta (r_i - R_i . w)^2` the tests' term in the solve's sum of squares."
     n, (G, T, K) = len(self), data.spend.shape
-    kernel, _, rates, kappas = model.response.params(K, creative, data.spend.device)
-    atoms = lambda s: model.response.atoms(model.response.pressure(s, kernel), rates, kappas) * model.signs[:, None]
-    fact = atoms(data.spend)                                                                  # (G, T, K, 2M)
-    cf = atoms(self.scenarios(data.spend).reshape(n * G, T, K)).reshape(n, G, T, *fact.shape[2:])
+    scen = self.scenarios(data.spend).reshape(n * G, T, K)
+    fact = model.signed_atoms(data.spend, creative)                                          # (G, T, K, 2M)
+    cf = model.signed_atoms(scen, creative).reshape(n, G, T, *fact.shape[2:])
     R = self.summed_change(cf.double(), fact.double()).reshape(n, -1)
     lift, sd = (torch.tensor(x, dtype=R.dtype, device=R.device) for x in (self.lift, self.sd))
     if model.cfg.synergy:
         syn = lambda s: model.synergy(s, creative).sum((-2, -1))
-        lift = lift - self.summed_change(syn(self.scenarios(data.spend).reshape(n * G, T, K)).reshape(n, G, T).double(), syn(data.spend).double())
+        lift = lift - self.summed_change(syn(scen).reshape(n, G, T).double(), syn(data.spend).double())
     return R / sd[:, None], lift / sd, self.weight * self.noise_var
 
 @patch

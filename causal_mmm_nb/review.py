@@ -152,11 +152,7 @@ def prior_rows(mmm: CausalMMM, z: pd.DataFrame) -> list:
 def lift_rows(mmm: CausalMMM) -> list:
     "For each lift test: the data alone (a refit without the tests) and the fit, against the measured lift, in the test's sds."
     if getattr(mmm, "lift_tests", None) is None: return []
-    from causal_mmm_nb.experiments import LiftTests
-    lt = LiftTests(mmm.lift_tests, mmm.data, mmm.preprocessor, mmm.cfg.lmax)
-    dev = lambda m: next(m.ema_model.parameters()).device                 # the data go to the model, never the model to the data
-    lift_of = lambda m: lt.predicted(m.ema_model, to_device(m.data, dev(m)), to_device(m.creative, dev(m))).detach().cpu().numpy()
-    fit, free = lift_of(mmm), lift_of(mmm.refit(lift_weight=0.0))
+    fit, free = mmm.predicted_lifts(), mmm.refit(lift_weight=0.0).predicted_lifts()
     rows = []
     for i, t in enumerate(mmm.lift_tests.itertuples()):
         d_free, d_fit = abs(free[i] - t.lift) / t.lift_sd, abs(fit[i] - t.lift) / t.lift_sd

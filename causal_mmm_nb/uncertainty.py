@@ -4,8 +4,8 @@
 
 # %% auto #0
 __all__ = ['fitted_outcome', 'bootstrap_outcomes', 'block_resample_weeks', 'MMMEnsemble', 'bootstrap_lift_tests', 'ridge_draws',
-           'bootstrap_refits', 'widened_interval', 'interval_coverage', 'plot_intervals', 'recovery_verdict',
-           'recovery_check']
+           'bootstrap_refits', 'stretched', 'widened_interval', 'interval_coverage', 'plot_intervals',
+           'recovery_verdict', 'recovery_check']
 
 # %% ../nbs/08a_uncertainty.ipynb #066d5aa8
 import dataclasses
@@ -83,9 +83,7 @@ def _weeks(df: pd.DataFrame, date_col: str, holdout_weeks: int) -> tuple[int, in
 def bootstrap_lift_tests(mmm: CausalMMM, n: int, seed: int = 0) -> list:
     "n lift-test frames for the refits: each test's lift replaced by the fit's own lift of its design plus `N(0, lift_sd^2)`; `[None] * n` without tests."
     if getattr(mmm, "lift_tests", None) is None: return [None] * n
-    from causal_mmm_nb.experiments import LiftTests
-    lt, dev = LiftTests(mmm.lift_tests, mmm.data, mmm.preprocessor, mmm.cfg.lmax), mmm.cfg.device
-    with torch.no_grad(): fitted = lt.predicted(mmm.ema_model, to_device(mmm.data, dev), to_device(mmm.creative, dev)).cpu().numpy()
+    fitted = mmm.predicted_lifts()
     rng, sd = np.random.default_rng(seed + 7919), mmm.lift_tests.lift_sd.to_numpy(float)    # a stream apart from the residuals'
     return [mmm.lift_tests.assign(lift=fitted + sd * rng.standard_normal(len(sd))) for _ in range(n)]
 
@@ -147,6 +145,11 @@ def bootstrap(self: MMMEnsemble, mmm: CausalMMM, progress: bool = False) -> MMME
     self.members = bootstrap_refits(mmm, self.n_members, self.block_weeks, mmm.cfg.seed, ridges, self.n_jobs, progress)
     return self
 
+# %% ../nbs/08a_uncertainty.ipynb #58db68d8
+def stretched(est, lo, hi, widen: float) -> tuple:
+    "The arms of [lo, hi] around `est`, each stretched `widen` times (an arm on the wrong side of est counts as 0)."
+    return est - widen * np.clip(est - lo, 0, None), est + widen * np.clip(hi - est, 0, None)
+
 # %% ../nbs/08a_uncertainty.ipynb #81083f41
 @patch
 def member_zero_spend(self: MMMEnsemble, **kwargs) -> pd.DataFrame:
@@ -158,8 +161,8 @@ def member_zero_spend(self: MMMEnsemble, **kwargs) -> pd.DataFrame:
 # %% ../nbs/08a_uncertainty.ipynb #6df90d09
 def widened_interval(est: pd.Series, values, q: float, widen: float) -> tuple[pd.Series, pd.Series]:
     "The refits' quantiles at level q, each arm stretched by `widen` around `est`; kept on the side of 0 where the estimate and the refits' median are."
-    lo, hi, med = values.quantile((1 - q) / 2), values.quantile((1 + q) / 2), values.median()
-    lo, hi = est - widen * (est - lo).clip(lower=0), est + widen * (hi - est).clip(lower=0)
+    med = values.median()
+    lo, hi = stretched(est, values.quantile((1 - q) / 2), values.quantile((1 + q) / 2), widen)
     tol = 1e-6 * float(np.abs(est).max())                          # refits at 0 differ from 0 by rounding only
     pos = (est >= -tol) & (med >= -tol)
     neg = ~pos & (est < 0) & (med < 0)                             # an estimate at 0 counts as positive: its upper end stays

@@ -43,7 +43,7 @@ def front_matter(nb) -> dict:
 
 def title_of(nb, default):
     "The notebook's title: the front matter's, else its first markdown heading."
-    if front_matter(nb).get('title'): return str(front_matter(nb)['title'])
+    if (title := front_matter(nb).get('title')): return str(title)
     for c in nb.cells:
         m = re.search(r'^#\s+(.+)$', c.source, re.M) if c.cell_type == 'markdown' else None
         if m: return m.group(1).strip()
