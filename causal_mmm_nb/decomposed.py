@@ -277,15 +277,16 @@ def _roi_terms(roi: PriorLoss, atoms: torch.Tensor, n: int) -> tuple:
 @patch
 @torch.no_grad()
 def solve_linear(self: DecomposedCausalTransformer, data, weeks, atom_ridge="auto", roi: PriorLoss = None, creative=None,
-                 lin_ridge: float = 1e-4, hidden_ridge: float = 1e-2, lift=None) -> float:
+                 lin_ridge: float = 1e-4, hidden_ridge: float | None = None, lift=None) -> float:
     "Set the baseline's linear weights and the atom weights w >= 0 to the exact minimiser on `weeks` (ridges, ROI priors, `lift` rows); the MSE."
+    hidden_ridge = self.cfg.baseline_ridge if hidden_ridge is None else hidden_ridge    # per fitted week, not per row
     lin, h, atoms, offset = (x.double()[:, weeks] for x in self.linear_design(data, creative))   # float64, on the model's device
     G, T, K, M2 = atoms.shape
     L, H, A = lin.reshape(G * T, -1), h.reshape(G * T, -1), atoms.reshape(G * T, K * M2)
     y = (data.target.double()[:, weeks] - offset).reshape(-1)
     n, eye = len(y), lambda m: torch.eye(m, dtype=A.dtype, device=A.device)
     B = torch.cat([L, H, torch.ones_like(y)[:, None]], 1)
-    D = n * torch.cat([torch.full((L.shape[1],), lin_ridge), torch.full((H.shape[1],), hidden_ridge), torch.zeros(1)]).to(A)  # intercept free
+    D = n * torch.cat([torch.full((L.shape[1],), lin_ridge), torch.full((H.shape[1],), hidden_ridge / G), torch.zeros(1)]).to(A)  # intercept free
     P = torch.linalg.solve(B.T @ B + torch.diag(D) + 1e-9 * eye(len(D)), B.T)            # baseline given w: P (y - A w)
     PA, Py = P @ A, P @ y
     Q, c = A.T @ (A - B @ PA) + n * atom_ridge_value(atom_ridge, K * M2, n) * eye(K * M2), A.T @ (y - B @ Py)

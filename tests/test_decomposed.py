@@ -235,3 +235,35 @@ def test_roi_prior_pulls_the_solved_weights():
                                                        roi_priors={"search": (2 * roi0, 0.01 * roi0)})
     roi1 = float(tied.ate_estimator().zero_spend().set_index("channel").roi["search"])
     assert abs(roi1 - 2 * roi0) < 0.1 * roi0, (roi0, roi1)
+
+
+def test_baseline_ridge_is_validated_and_shrinks_the_network_weights():
+    "cfg.baseline_ridge is the solve's ridge on the baseline network's output weights: a larger one gives smaller weights."
+    with pytest.raises(ValueError, match="baseline_ridge"): MMMConfig.decomposed(baseline_ridge=-1.0)
+    df, truth = simulate_mmm("national_clean", seed=0, n_weeks=80)
+    m = CausalMMM(MMMConfig.decomposed(epochs=5)).fit(df, **truth.column_roles(), progress=False)
+    net, weeks = m.ema_model, torch.ones(m.data.target.shape[1], dtype=torch.bool)
+    norms = []
+    for r in (0.01, 3.0, 300.0):
+        net.solve_linear(m.data, weeks, hidden_ridge=r)
+        norms.append(float(net.base_out.weight.norm()))
+    assert norms[0] > norms[1] > norms[2], norms
+    net.cfg.baseline_ridge = 300.0                        # the default comes from the config
+    net.solve_linear(m.data, weeks)
+    assert abs(float(net.base_out.weight.norm()) - norms[2]) < 1e-6 * max(norms[2], 1e-12)
+
+
+
+def test_baseline_ridge_counts_fitted_weeks_not_rows():
+    "Per fitted week: two identical copies of a series solve like the series alone at half the ridge (per row: the same ridge)."
+    df, truth = simulate_mmm("national_clean", seed=0, n_weeks=80)
+    m = CausalMMM(MMMConfig.decomposed(epochs=5)).fit(df, **truth.column_roles(), progress=False)
+    net, d = m.ema_model, m.data
+    twice = dataclasses.replace(d, **{k: torch.cat([getattr(d, k)] * 2) for k in ("spend", "controls", "target", "static")},
+                                geos=["a", "b"])
+    weeks = torch.ones(d.target.shape[1], dtype=torch.bool)
+    solved = lambda data, r: (net.solve_linear(data, weeks, atom_ridge=1e-3, hidden_ridge=r),
+                              net.base_out.weight.clone(), net.atom_weights.clone())[1:]
+    one, two, same_ridge = solved(d, 3.0), solved(twice, 6.0), solved(twice, 3.0)
+    for a, b in zip(one, two): torch.testing.assert_close(a, b, rtol=1e-4, atol=1e-6)
+    assert not torch.allclose(one[0], same_ridge[0], rtol=1e-3)

@@ -1,6 +1,6 @@
 """Measurements behind the decomposed head's preset (chapter 06a): single fits, scored against the simulator's truth.
 
-usage: python tools/bench_decomposed.py [--group shrinkage|ridge|panel|synergy] [--scenarios a,b] [--seeds 0,1,2]
+usage: python tools/bench_decomposed.py [--group shrinkage|ridge|baseline|panel|synergy] [--scenarios a,b] [--seeds 0,1,2]
                                         [--model-seeds 0,1,2] [--variants v1,v2]
 
 Each variant is MMMConfig.decomposed() (its panel variant on a geo panel) with the overrides below; one fit per
@@ -11,7 +11,8 @@ zero-effect share, and the seed spread (mean over datasets of the standard devia
 seeds). Groups:
   shrinkage  the old gradient preset, then one change at a time up to the current preset      national scenarios
   ridge      the ridge on the atom weights and the number of steps of the preset               national scenarios
-  panel      the preset on the 24-geo panel, with and without per-geo intercepts               geo_panel
+  baseline   the ridge on the baseline network's output weights (cfg.baseline_ridge)  8 national scenarios
+  panel      the preset on the 24-geo panel, with and without per-geo intercepts, and the baseline ridge   geo_panel
   synergy    the optional pairwise synergy terms, on and off                 synergy, sparse_synergy, 2 others
 The benchmark against the baselines is `causal-mmm bench`.
 """
@@ -21,17 +22,21 @@ import pandas as pd
 import torch
 
 NATIONAL = "national_clean,national_confounded,delayed_adstock"
+NATIONAL_ALL = ("national_clean,national_confounded,confounded_moderate,delayed_adstock,lagged_baseline,"
+                "seasonal_effectiveness,synergy,sparse_flighting")
 BEFORE = dict(solver="gradient", fit_weeks="train", kernel="free", offset_bound=0.0)   # the preset before the fix
+OLD_BASE = dict(baseline_ridge=0.01)          # the solved baseline network's ridge before --group baseline (0.01 per row)
 GROUPS = {
     "shrinkage": (NATIONAL, {
         "before: gradient steps on every weight": BEFORE,
         "+ bounded atom shapes": {**BEFORE, "offset_bound": 0.5},
         "+ smooth lag kernel": {**BEFORE, "offset_bound": 0.5, "kernel": "basis"},
-        "solved weights (varpro) alone": dict(solver="varpro", fit_weeks="train", kernel="free", offset_bound=0.0, atom_ridge=1e-3),
-        "varpro + bounded atom shapes": dict(solver="varpro", fit_weeks="train", kernel="free", atom_ridge=1e-3),
-        "varpro + bounded + smooth kernel": dict(solver="varpro", fit_weeks="train", atom_ridge=1e-3),
-        "varpro + bounded + smooth + ridge auto": dict(fit_weeks="train"),
-        "preset: all of it, every week fitted": {},
+        "solved weights (varpro) alone": dict(solver="varpro", fit_weeks="train", kernel="free", offset_bound=0.0, atom_ridge=1e-3, **OLD_BASE),
+        "varpro + bounded atom shapes": dict(solver="varpro", fit_weeks="train", kernel="free", atom_ridge=1e-3, **OLD_BASE),
+        "varpro + bounded + smooth kernel": dict(solver="varpro", fit_weeks="train", atom_ridge=1e-3, **OLD_BASE),
+        "varpro + bounded + smooth + ridge auto": dict(fit_weeks="train", **OLD_BASE),
+        "+ every week fitted": dict(OLD_BASE),
+        "preset: + baseline ridge 3 per week": {},
     }),
     "ridge": (NATIONAL, {
         "atom ridge 0.01": dict(atom_ridge=0.01),
@@ -42,9 +47,18 @@ GROUPS = {
         "600 steps": dict(epochs=600),
         "no balancing (alpha 0)": dict(alpha=0.0),
     }),
+    "baseline": (NATIONAL_ALL, {
+        "baseline ridge 0.01 (before)": dict(baseline_ridge=0.01),
+        "baseline ridge 0.1": dict(baseline_ridge=0.1),
+        "baseline ridge 1": dict(baseline_ridge=1.0),
+        "baseline ridge 3 (preset)": {},
+        "baseline ridge 10": dict(baseline_ridge=10.0),
+    }),
     "panel": ("geo_panel", {
         "preset (per-geo intercepts)": {},
         "no per-geo intercepts": dict(geo_intercepts=False),
+        "baseline ridge 0.24 (before: 0.01 per row)": dict(baseline_ridge=0.24),
+        "baseline ridge 72 (3 per row)": dict(baseline_ridge=72.0),
     }),
     "synergy": ("synergy,sparse_synergy,sparse_flighting,national_clean", {
         "preset": {},

@@ -7,7 +7,10 @@ measured before it is built into a chapter. Variants (on MMMConfig.decomposed(),
   additive        the library's preset (no transformer part)
   xstream         baseline network replaced by a causal self-attention block (relative positions, chapter 02) over
                   controls, static and the season terms
-  xstream_ridge1  the same with a 100x stronger ridge on the baseline network's output layer
+  xstream_controls  causal self-attention over the controls and static only (no time features) in place of the
+                  baseline network, under the preset's baseline ridge
+  control_ewm     the preset plus, per control, one linear baseline column: the exponentially weighted average of
+                  its past weeks (decay 0.5, lags 1-13), under a ridge of about 0.1 per row
   lagfilter       baseline network plus content-free causal attention over past controls (a learned lag filter)
   varying         time-varying effectiveness m_kt = exp(tanh(g_k(Phi_t)) - centre) multiplying each channel's term
   varying_season  the same, with the season terms also fed to the baseline network (so Phi_t carries the season)
@@ -47,17 +50,19 @@ class XStream(nn.Module):
             z = n1(h); h = h + a(z, z, bias, mask); h = h + ff(n2(h))
         return self.out(h)
 
-OPT = dict(attention=False, varying=False, bound=1.0, rank=4, hidden_ridge=1e-2, notime=False)
+OPT = dict(attention=False, varying=False, bound=1.0, rank=4, hidden_ridge=None, notime=False, ewm=False)   # None: cfg.baseline_ridge
 _solve = D.DecomposedCausalTransformer.solve_linear
-def _solve2(self, data, weeks, atom_ridge="auto", roi=None, creative=None, lin_ridge=1e-4, hidden_ridge=None):
-    return _solve(self, data, weeks, atom_ridge, roi, creative, lin_ridge, OPT["hidden_ridge"])
+def _solve2(self, data, weeks, atom_ridge="auto", roi=None, creative=None, lin_ridge=1e-4, hidden_ridge=None, lift=None):
+    return _solve(self, data, weeks, atom_ridge, roi, creative, lin_ridge, OPT["hidden_ridge"], lift)
 D.DecomposedCausalTransformer.solve_linear = _solve2
 class Proto(D.DecomposedCausalTransformer):
     def __init__(self, cfg, K, C, S=0, creative_dim=None, **kw):
         super().__init__(cfg, K, C, S, creative_dim, **kw)
         d = cfg.d_model
         if OPT["attention"] == "lag": self.x_stream = LagFilter(C + S, d, cfg.n_heads, 52)
+        elif OPT["attention"] and OPT["notime"]: self.x_stream = XStream(max(C + S, 1), d, cfg.n_heads, cfg.d_ff, cfg.lmax)
         elif OPT["attention"]: self.x_stream = XStream(C + S + 2 * self.n_season + 1, d, cfg.n_heads, cfg.d_ff, cfg.lmax)
+        if OPT["ewm"]: self.base_lin = nn.Linear(self.base_lin.in_features + C, 1)
         if OPT.get("time_in_net"):
             self.base_mlp = nn.Sequential(nn.Linear(max(C + S, 1) + 2 * self.n_season + 1, d), nn.GELU())
         if OPT["attention"] == "lag":
@@ -75,7 +80,10 @@ class Proto(D.DecomposedCausalTransformer):
         lin = torch.cat([controls] + z + [tf], -1)
         h = self.base_mlp(torch.cat([own, tf], -1) if OPT.get("time_in_net") else own)
         if OPT["attention"] == "lag": h = torch.cat([h, self.x_stream(own)], -1)
-        elif OPT["attention"]: h = self.x_stream(lin)
+        elif OPT["attention"]: h = self.x_stream(own if OPT["notime"] else lin)
+        if OPT["ewm"] and controls.shape[-1]:                # scaled by 0.03: the solve's 1e-4 ridge on linear columns acts as ~0.1 on it
+            kern = 0.5 ** torch.arange(13.); kern = kern / kern.sum()
+            lin = torch.cat([lin, 0.03 * torch.einsum("btcl,l->btc", D.lagged(controls, 14)[..., 1:], kern)], -1)
         return lin, h
     def scale(self, phi, creative=None):
         if not OPT["varying"]: return None
@@ -114,7 +122,7 @@ core.DecomposedCausalTransformer = Proto
 
 
 VARIANTS = {
-    "additive": {}, "xstream": dict(attention=True), "xstream_ridge1": dict(attention=True, hidden_ridge=1.0),
+    "additive": {}, "xstream": dict(attention=True), "xstream_controls": dict(attention=True, notime=True), "control_ewm": dict(ewm=True),
     "lagfilter": dict(attention="lag"), "varying": dict(varying=True), "varying_season": dict(varying=True, time_in_net=True),
 }
 
@@ -127,7 +135,7 @@ def main():
     a = ap.parse_args()
     rows = []
     for v in a.variants.split(","):
-        OPT.clear(); OPT.update(dict(attention=False, varying=False, bound=1.0, rank=4, hidden_ridge=1e-2, notime=False), **VARIANTS[v])
+        OPT.clear(); OPT.update(dict(attention=False, varying=False, bound=1.0, rank=4, hidden_ridge=None, notime=False, ewm=False), **VARIANTS[v])
         for scen in a.scenarios.split(","):
             for seed in map(int, a.seeds.split(",")):
                 df, truth = scenario_data(scen, seed)
