@@ -253,7 +253,6 @@ def test_baseline_ridge_is_validated_and_shrinks_the_network_weights():
     assert abs(float(net.base_out.weight.norm()) - norms[2]) < 1e-6 * max(norms[2], 1e-12)
 
 
-
 def test_baseline_ridge_counts_fitted_weeks_not_rows():
     "Per fitted week: two identical copies of a series solve like the series alone at half the ridge (per row: the same ridge)."
     df, truth = simulate_mmm("national_clean", seed=0, n_weeks=80)

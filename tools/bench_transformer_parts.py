@@ -14,7 +14,8 @@ measured before it is built into a chapter. Variants (on MMMConfig.decomposed(),
   lagfilter       baseline network plus content-free causal attention over past controls (a learned lag filter)
   varying         time-varying effectiveness m_kt = exp(tanh(g_k(Phi_t)) - centre) multiplying each channel's term
   varying_season  the same, with the season terms also fed to the baseline network (so Phi_t carries the season)
-Prints per fit the ATE error, media bias and weekly contribution error, then medians per variant and scenario.
+Prints per fit the ATE error, media bias and weekly contribution error, then per variant over all fits (mean and
+median ATE error, media bias range), then medians per variant and scenario.
 """
 
 import math, sys, time, json, warnings
@@ -145,6 +146,9 @@ def main():
                                  weekly_error=weekly_contribution_error(ad.contributions(), truth)))
                 print(" ".join(f"{k} {x:.3f}" if isinstance(x, float) else f"{k} {x}" for k, x in rows[-1].items()), flush=True)
     r = pd.DataFrame(rows)
+    print("\nover all fits\n" + r.groupby("variant", sort=False).agg(
+        ate_mean=("ate_error", "mean"), ate_median=("ate_error", "median"), bias_min=("media_bias", "min"),
+        bias_median=("media_bias", "median"), bias_max=("media_bias", "max")).to_string(float_format=lambda x: f"{x:.3f}"))
     for value in ("ate_error", "media_bias", "weekly_error"):
         print(f"\nmedian {value}\n" + r.pivot_table(index="variant", columns="scenario", values=value, aggfunc="median")
               .reindex(list(dict.fromkeys(r.variant))).to_string(float_format=lambda x: f"{x:.3f}"))
