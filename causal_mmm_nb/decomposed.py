@@ -4,7 +4,7 @@
 
 # %% auto #0
 __all__ = ['lagged', 'time_features', 'lag_basis', 'ChannelResponse', 'DecomposedCausalTransformer', 'decomposition_ate',
-           'nnls_quadratic', 'atom_ridge_value', 'train_varpro', 'plot_response_curves']
+           'nnls_quadratic', 'atom_ridge_value', 'panel_normal_equations', 'train_varpro', 'plot_response_curves']
 
 # %% ../nbs/06a_decomposed_head.ipynb #9c24ef7f
 import math
@@ -143,19 +143,24 @@ def contributions(self: DecomposedCausalTransformer, spend, creative=None) -> to
     return self.response(spend, creative, self.weights()) * self.signs
 
 @patch
-def baseline_inputs(self: DecomposedCausalTransformer, controls, static=None):
-    "The baseline's linear inputs (B,T,P) (controls, static, trend, season) and its network's hidden layer h (B,T,d)."
-    B, T, _ = controls.shape
-    z = [static[:, None].expand(B, T, -1)] if static is not None else []
-    own = torch.cat([controls] + z, -1)
-    if own.shape[-1] == 0: own = controls.new_zeros(B, T, 1)                 # no controls, no static: a constant
-    return torch.cat([controls] + z + [time_features(T, controls.device, self.n_season).expand(B, T, -1)], -1), self.base_mlp(own)
+def baseline_inputs(self: DecomposedCausalTransformer, controls, static=None, static_columns: bool = True):
+    "The baseline's linear inputs (B,T,P): controls, static (left out with `static_columns=False`), trend, season; its network's hidden layer h (B,T,d)."
+    B, T, C = controls.shape
+    z = [static[:, None].expand(B, T, -1)] if static is not None and static_columns else []
+    first = self.base_mlp[0]
+    if C + (0 if static is None else static.shape[-1]) == 0: pre = first(controls.new_zeros(B, T, 1))   # nothing: a constant
+    else:                                        # the first layer on static features once per geo, not once per week
+        pre = F.linear(controls, first.weight[:, :C], first.bias)
+        if static is not None: pre = pre + F.linear(static, first.weight[:, C:])[:, None]
+    return torch.cat([controls] + z + [time_features(T, controls.device, self.n_season).expand(B, T, -1)], -1), self.base_mlp[1:](pre)
 
 @patch
 def baseline(self: DecomposedCausalTransformer, controls, static=None):
     "b (B,T) and the representation phi (B,T,d_phi), from controls, trend, season and static only."
-    lin, h = self.baseline_inputs(controls, static)
-    return self.base_lin(lin).squeeze(-1) + self.base_out(h).squeeze(-1), F.elu(self.phi(h))
+    lin, h = self.baseline_inputs(controls, static, static_columns=False)       # static: once per geo, not per week
+    w, C, S = self.base_lin.weight[0], controls.shape[-1], 0 if static is None else static.shape[-1]
+    b = lin @ torch.cat([w[:C], w[C + S:]]) + self.base_lin.bias + (static @ w[C:C + S])[:, None] if S else self.base_lin(lin).squeeze(-1)
+    return b + self.base_out(h).squeeze(-1), F.elu(self.phi(h))
 
 # %% ../nbs/06a_decomposed_head.ipynb #aa6af470
 @patch
@@ -252,9 +257,9 @@ def nnls_quadratic(Q: torch.Tensor, c: torch.Tensor) -> torch.Tensor:
 
 # %% ../nbs/06a_decomposed_head.ipynb #2729bb9b
 @patch
-def linear_design(self: DecomposedCausalTransformer, data, creative=None) -> tuple:
+def linear_design(self: DecomposedCausalTransformer, data, creative=None, static_columns: bool = True) -> tuple:
     "The columns the outcome is linear in: baseline inputs (G,T,P), hidden layer (G,T,d), signed atoms (G,T,K,2M), synergy offset (G,T)."
-    lin, h = self.baseline_inputs(data.controls, data.static if self.n_static else None)
+    lin, h = self.baseline_inputs(data.controls, data.static if self.n_static else None, static_columns)
     atoms = self.signed_atoms(data.spend, creative)
     offset = self.synergy(data.spend, creative).sum((-2, -1)) if self.cfg.synergy else data.target.new_zeros(data.target.shape)
     return lin, h, atoms, offset
@@ -273,6 +278,15 @@ def _roi_terms(roi: PriorLoss, atoms: torch.Tensor, n: int) -> tuple:
     sigma, mu = (x[roi.roi_idx].to(atoms) for x in (roi.priors.roi_sigma, roi.priors.roi_mu))
     return a, n * roi.roi_weight / (2 * sigma ** 2), mu
 
+# %% ../nbs/06a_decomposed_head.ipynb #5a5fb93b
+def panel_normal_equations(dense, Z, A, y) -> tuple:
+    "B'B, B'A, B'y for B = [Z repeated over weeks | dense], without forming B: dense (G,T,r), Z (G,s), A (G,T,m), y (G,T)."
+    G, T, r = dense.shape
+    R, A2, y2 = dense.reshape(G * T, r), A.reshape(G * T, -1), y.reshape(-1)
+    Rg, Ag, yg = dense.sum(1), A.sum(1), y.sum(1)                      # sums over each geo's weeks
+    BtB = torch.cat([torch.cat([T * Z.T @ Z, Z.T @ Rg], 1), torch.cat([Rg.T @ Z, R.T @ R], 1)])
+    return BtB, torch.cat([Z.T @ Ag, R.T @ A2]), torch.cat([Z.T @ yg, R.T @ y2])
+
 # %% ../nbs/06a_decomposed_head.ipynb #d0328463
 @patch
 @torch.no_grad()
@@ -280,16 +294,17 @@ def solve_linear(self: DecomposedCausalTransformer, data, weeks, atom_ridge="aut
                  lin_ridge: float = 1e-4, hidden_ridge: float | None = None, lift=None) -> float:
     "Set the baseline's linear weights and the atom weights w >= 0 to the exact minimiser on `weeks` (ridges, ROI priors, `lift` rows); the MSE."
     hidden_ridge = self.cfg.baseline_ridge if hidden_ridge is None else hidden_ridge    # per fitted week, not per row
-    lin, h, atoms, offset = (x.double()[:, weeks] for x in self.linear_design(data, creative))   # float64, on the model's device
+    sel = (lambda x: x) if bool(weeks.all()) else (lambda x: x[:, weeks])
+    lin, h, atoms, offset = (sel(x.double()) for x in self.linear_design(data, creative, static_columns=False))
     G, T, K, M2 = atoms.shape
-    L, H, A = lin.reshape(G * T, -1), h.reshape(G * T, -1), atoms.reshape(G * T, K * M2)
-    y = (data.target.double()[:, weeks] - offset).reshape(-1)
-    n, eye = len(y), lambda m: torch.eye(m, dtype=A.dtype, device=A.device)
-    B = torch.cat([L, H, torch.ones_like(y)[:, None]], 1)
-    D = n * torch.cat([torch.full((L.shape[1],), lin_ridge), torch.full((H.shape[1],), hidden_ridge / G), torch.zeros(1)]).to(A)  # intercept free
-    P = torch.linalg.solve(B.T @ B + torch.diag(D) + 1e-9 * eye(len(D)), B.T)            # baseline given w: P (y - A w)
-    PA, Py = P @ A, P @ y
-    Q, c = A.T @ (A - B @ PA) + n * atom_ridge_value(atom_ridge, K * M2, n) * eye(K * M2), A.T @ (y - B @ Py)
+    A, y, n, S, C = atoms.reshape(G, T, K * M2), sel(data.target.double()) - offset, G * T, self.n_static, self.n_controls
+    Z, d_lin, eye = (data.static.double() if S else y.new_zeros(G, 0)), lin.shape[-1], lambda m: torch.eye(m, dtype=A.dtype, device=A.device)
+    BtB, BtA, Bty = panel_normal_equations(torch.cat([lin, h, torch.ones_like(y)[..., None]], -1), Z, A, y)   # B = [Z | lin | h | 1]
+    D = n * torch.cat([torch.full((S + d_lin,), lin_ridge), torch.full((h.shape[-1],), hidden_ridge / G), torch.zeros(1)]).to(A)  # intercept free
+    X = torch.linalg.solve(BtB + torch.diag(D) + 1e-9 * eye(len(D)), torch.cat([BtA, Bty[:, None]], 1))
+    PA, Py = X[:, :-1], X[:, -1]                                                # baseline given w: Py - PA w
+    A2, y2 = A.reshape(n, -1), y.reshape(-1)
+    Q, c = A2.T @ A2 - BtA.T @ PA + n * atom_ridge_value(atom_ridge, K * M2, n) * eye(K * M2), A2.T @ y2 - BtA.T @ Py
     if roi is not None and roi.roi_idx:
         a, beta, mu = _roi_terms(roi, atoms, n)
         Q, c = Q + (a.T * beta) @ a, c + a.T @ (beta * mu)
@@ -299,8 +314,10 @@ def solve_linear(self: DecomposedCausalTransformer, data, weeks, atom_ridge="aut
     Q = Q + 1e-10 * Q.diagonal().mean() * eye(len(c))
     w = nnls_quadratic(Q, c)
     b = Py - PA @ w
-    self._set_linear(b, w.reshape(K, M2), L.shape[1])
-    return float(((y - B @ b - A @ w) ** 2).mean())
+    bz, bl, bh = b[:S], b[S:S + d_lin], b[S + d_lin:-1]
+    self._set_linear(torch.cat([bl[:C], bz, bl[C:], bh, b[-1:]]), w.reshape(K, M2), S + d_lin)   # base_lin: [controls | static | rest]
+    return float(((y - lin @ bl - (Z @ bz)[:, None] - h @ bh - b[-1] - A @ w) ** 2).mean())
+
 
 # %% ../nbs/06a_decomposed_head.ipynb #18541a29
 @patch

@@ -266,3 +266,17 @@ def test_baseline_ridge_counts_fitted_weeks_not_rows():
     one, two, same_ridge = solved(d, 3.0), solved(twice, 6.0), solved(twice, 3.0)
     for a, b in zip(one, two): torch.testing.assert_close(a, b, rtol=1e-4, atol=1e-6)
     assert not torch.allclose(one[0], same_ridge[0], rtol=1e-3)
+
+def test_panel_solve_is_exact_with_static_columns_kept_per_geo():
+    "On a panel with geo indicators the solve forms B'B per geo (chapter 06a); the written weights reproduce its MSE and are optimal."
+    df, truth = simulate_mmm("geo_panel", seed=1, n_geos=5, n_weeks=60)
+    m = CausalMMM(MMMConfig.decomposed(panel=True, epochs=5, patience=5)).fit(df, **truth.column_roles(), progress=False)
+    net, d = m.ema_model, m.data
+    assert net.n_static == d.static.shape[1] > 5                    # a static column besides the 5 indicators
+    weeks = torch.arange(d.target.shape[1]) < 50                    # a subset of weeks: the masked path
+    mse = net.solve_linear(d, weeks, atom_ridge=0.0, lin_ridge=0.0, hidden_ridge=0.0)
+    mse_of = lambda: float(((net(d.spend, d.controls, d.target, d.static).y_hat.double() - d.target.double())[:, weeks] ** 2).mean())
+    with torch.no_grad():
+        assert abs(mse_of() - mse) < 1e-5 * mse
+        net.base_lin.weight[0, net.n_controls + 1] += 0.05             # one geo's intercept moved: a worse fit
+        assert mse_of() > mse
