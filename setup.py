@@ -14,6 +14,7 @@ py_versions = '3.10 3.11 3.12 3.13'.split()
 
 requirements = shlex.split(cfg.get('requirements', ''))
 dev_requirements = shlex.split(cfg.get('dev_requirements', ''))
+distributed_requirements = shlex.split(cfg.get('distributed_requirements', ''))   # the cluster engine behind fan_out
 lic = licenses[cfg['license']]
 min_python = cfg['min_python']
 scripts = [s.strip() for s in cfg.get('console_scripts', '').split('\n') if s.strip()]
@@ -32,7 +33,7 @@ setuptools.setup(
     packages=setuptools.find_packages(include=[cfg['lib_path'], cfg['lib_path'] + '.*']),
     include_package_data=True,
     install_requires=requirements,
-    extras_require={'dev': dev_requirements},
+    extras_require={'dev': dev_requirements, 'distributed': distributed_requirements},
     python_requires='>=' + min_python,
     long_description=open('README.md', encoding='utf-8').read(),
     long_description_content_type='text/markdown',
