@@ -365,11 +365,14 @@ def _read_tensors(path: Path, meta: dict, device) -> dict:
 
 # %% ../nbs/07_causal_mmm.ipynb #4e882c6c
 @patch(cls_method=True)
-def load(cls: CausalMMM, path, expected_columns=None, strict_version: bool = True) -> CausalMMM:
-    "Load a model written by `save`; refuses another package version or (with `expected_columns`) another column set."
+def load(cls: CausalMMM, path, expected_columns=None, strict_version: bool = True, device: str | None = None) -> CausalMMM:
+    "Load a model written by `save` onto `device` (None: where it was fitted); refuses another package version or (with `expected_columns`) another column set."
     path = Path(path)
     meta = cls._read_meta(path, expected_columns, strict_version)
-    self = cls(MMMConfig(**meta["cfg"]))
+    cfg = meta["cfg"] | ({} if device is None else dict(device=device))
+    if str(cfg.get("device", "cpu")).startswith("cuda") and not torch.cuda.is_available():
+        raise MMMModelError(f"{path} was fitted on {cfg['device']!r} and this machine has no CUDA device; fix: CausalMMM.load(path, device='cpu')")
+    self = cls(MMMConfig(**cfg))
     t = _read_tensors(path, meta, self.cfg.device)
     self.columns, self.channels = meta["columns"], list(meta["columns"]["channel_cols"])
     self.columns.setdefault("categorical_cols", []); self.levels = meta.get("levels", {})
