@@ -4,7 +4,8 @@
 
 # %% auto #0
 __all__ = ['lagged', 'time_features', 'lag_basis', 'ChannelResponse', 'DecomposedCausalTransformer', 'decomposition_ate',
-           'nnls_quadratic', 'atom_ridge_value', 'panel_normal_equations', 'train_varpro', 'plot_response_curves']
+           'nnls_quadratic', 'atom_ridge_value', 'panel_normal_equations', 'geo_chunks', 'chunked_evaluate',
+           'chunked_balanced_step', 'train_varpro', 'plot_response_curves']
 
 # %% ../nbs/06a_decomposed_head.ipynb #9c24ef7f
 import math
@@ -20,7 +21,8 @@ from scipy.optimize import nnls
 from .streams import MMMConfig, ModelOutput, SpendHead, count_parameters
 from .tokenizer import channel_code
 from .balancing import alpha_schedule, balanced_step, set_requires_grad, week_masks
-from .priors import PriorLoss
+from .balancing import adversary_head, apply_head, check_finite, clip_gradients, model_inputs, spend_r2
+from .priors import PriorLoss, geo_subset
 from .training import TrainResult, EpochProgress, check_trainable, evaluate, restrict_weeks, to_device
 
 # %% ../nbs/06a_decomposed_head.ipynb #a849bafc
@@ -270,13 +272,12 @@ def atom_ridge_value(atom_ridge, n_columns: int, n_rows: int) -> float:
     return 0.06 * n_columns / n_rows if atom_ridge == "auto" else float(atom_ridge)
 
 # %% ../nbs/06a_decomposed_head.ipynb #c365abc3
-def _roi_terms(roi: PriorLoss, atoms: torch.Tensor, n: int) -> tuple:
+def _roi_terms(roi: PriorLoss, atom_sums: torch.Tensor, n: int) -> tuple:
     "Rows a `(n_priors, K*2M)` with `ROI_k = a_k . w` for the channels with an ROI prior, their weights `n roi_weight / (2 sigma^2)`, and mu."
-    G, T, K, M2 = atoms.shape
-    a = atoms.new_zeros(len(roi.roi_idx), K * M2)
-    for i, k in enumerate(roi.roi_idx):
-        a[i, k * M2:(k + 1) * M2] = (atoms[:, :, k] * roi.y_scale.to(atoms)[:, None, None]).sum((0, 1)) / float(roi.spend[i])
-    sigma, mu = (x[roi.roi_idx].to(atoms) for x in (roi.priors.roi_sigma, roi.priors.roi_mu))
+    K, M2 = atom_sums.shape                                        # atoms summed over weeks and geos, in outcome units
+    a = atom_sums.new_zeros(len(roi.roi_idx), K * M2)
+    for i, k in enumerate(roi.roi_idx): a[i, k * M2:(k + 1) * M2] = atom_sums[k] / float(roi.spend[i])
+    sigma, mu = (x[roi.roi_idx].to(atom_sums) for x in (roi.priors.roi_sigma, roi.priors.roi_mu))
     return a, n * roi.roi_weight / (2 * sigma ** 2), mu
 
 # %% ../nbs/06a_decomposed_head.ipynb #5a5fb93b
@@ -288,26 +289,52 @@ def panel_normal_equations(dense, Z, A, y) -> tuple:
     BtB = torch.cat([torch.cat([T * Z.T @ Z, Z.T @ Rg], 1), torch.cat([Rg.T @ Z, R.T @ R], 1)])
     return BtB, torch.cat([Z.T @ Ag, R.T @ A2]), torch.cat([Z.T @ yg, R.T @ y2])
 
+# %% ../nbs/06a_decomposed_head.ipynb #966888a7
+def geo_chunks(n_geos: int, n_weeks: int, rows: int) -> list | None:
+    "Geo positions in consecutive chunks of about `rows` geo-weeks; None when the panel fits in one chunk (or rows is 0)."
+    if not rows or n_geos * n_weeks <= rows: return None
+    return list(torch.arange(n_geos).split(max(1, rows // n_weeks)))
+
+def chunked_evaluate(model, data, weeks, creative=None, chunks=None) -> float:
+    "`evaluate` (outcome MSE on `weeks`) chunk by chunk: each chunk's mean weighted by its geos (every geo has the same weeks)."
+    if chunks is None: return evaluate(model, data, weeks, creative)
+    return sum(evaluate(model, geo_subset(data, idx), weeks, creative) * len(idx) for idx in chunks) / data.target.shape[0]
+
 # %% ../nbs/06a_decomposed_head.ipynb #d0328463
+@patch
+@torch.no_grad()
+def solve_sums(self: DecomposedCausalTransformer, data, weeks, creative=None, y_scale=None) -> dict:
+    "What the solve needs from `data`'s geos, all sums over rows: B'B, B'A, B'y, A'A, A'y, y'y, rows, and the atoms in outcome units (y_scale per geo)."
+    sel = (lambda x: x) if bool(weeks.all()) else (lambda x: x[:, weeks])
+    lin, h, atoms, offset = (sel(x.double()) for x in self.linear_design(data, creative, static_columns=False))
+    G, T, K, M2 = atoms.shape
+    A, y = atoms.reshape(G, T, K * M2), sel(data.target.double()) - offset
+    Z = data.static.double() if self.n_static else y.new_zeros(G, 0)
+    BtB, BtA, Bty = panel_normal_equations(torch.cat([lin, h, torch.ones_like(y)[..., None]], -1), Z, A, y)   # B = [Z | lin | h | 1]
+    A2, y2 = A.reshape(G * T, -1), y.reshape(-1)
+    scaled = atoms if y_scale is None else atoms * y_scale.to(atoms)[:, None, None, None]
+    return dict(BtB=BtB, BtA=BtA, Bty=Bty, AtA=A2.T @ A2, Aty=A2.T @ y2, yty=y2 @ y2, rows=G * T, atom_sums=scaled.sum((0, 1)))
+
 @patch
 @torch.no_grad()
 def solve_linear(self: DecomposedCausalTransformer, data, weeks, atom_ridge="auto", roi: PriorLoss = None, creative=None,
                  lin_ridge: float = 1e-4, hidden_ridge: float | None = None, lift=None) -> float:
     "Set the baseline's linear weights and the atom weights w >= 0 to the exact minimiser on `weeks` (ridges, ROI priors, `lift` rows); the MSE."
     hidden_ridge = self.cfg.baseline_ridge if hidden_ridge is None else hidden_ridge    # per fitted week, not per row
-    sel = (lambda x: x) if bool(weeks.all()) else (lambda x: x[:, weeks])
-    lin, h, atoms, offset = (sel(x.double()) for x in self.linear_design(data, creative, static_columns=False))
-    G, T, K, M2 = atoms.shape
-    A, y, n, S, C = atoms.reshape(G, T, K * M2), sel(data.target.double()) - offset, G * T, self.n_static, self.n_controls
-    Z, d_lin, eye = (data.static.double() if S else y.new_zeros(G, 0)), lin.shape[-1], lambda m: torch.eye(m, dtype=A.dtype, device=A.device)
-    BtB, BtA, Bty = panel_normal_equations(torch.cat([lin, h, torch.ones_like(y)[..., None]], -1), Z, A, y)   # B = [Z | lin | h | 1]
-    D = n * torch.cat([torch.full((S + d_lin,), lin_ridge), torch.full((h.shape[-1],), hidden_ridge / G), torch.zeros(1)]).to(A)  # intercept free
-    X = torch.linalg.solve(BtB + torch.diag(D) + 1e-9 * eye(len(D)), torch.cat([BtA, Bty[:, None]], 1))
-    PA, Py = X[:, :-1], X[:, -1]                                                # baseline given w: Py - PA w
-    A2, y2 = A.reshape(n, -1), y.reshape(-1)
-    Q, c = A2.T @ A2 - BtA.T @ PA + n * atom_ridge_value(atom_ridge, K * M2, n) * eye(K * M2), A2.T @ y2 - BtA.T @ Py
+    chunks = geo_chunks(*data.target.shape, self.cfg.chunk_rows) or [None]              # sums over geo chunks add up
+    y_scale = None if roi is None else roi.y_scale
+    parts = [self.solve_sums(data if idx is None else geo_subset(data, idx), weeks, creative,
+                             None if y_scale is None else (y_scale if idx is None else y_scale[idx])) for idx in chunks]
+    s = {k: sum(p[k] for p in parts) for k in parts[0]}
+    n, S, d_lin, d_h = s["rows"], self.n_static, self.base_lin.in_features - self.n_static, self.base_out.in_features
+    K, M2 = self.atom_weights.shape
+    eye = lambda m: torch.eye(m, dtype=s["AtA"].dtype, device=s["AtA"].device)
+    D = n * torch.cat([torch.full((S + d_lin,), lin_ridge), torch.full((d_h,), hidden_ridge / data.target.shape[0]), torch.zeros(1)]).to(s["AtA"])
+    X = torch.linalg.solve(s["BtB"] + torch.diag(D) + 1e-9 * eye(len(D)), torch.cat([s["BtA"], s["Bty"][:, None]], 1))
+    PA, Py = X[:, :-1], X[:, -1]                                                # baseline given w: Py - PA w (intercept free)
+    Q, c = s["AtA"] - s["BtA"].T @ PA + n * atom_ridge_value(atom_ridge, K * M2, n) * eye(K * M2), s["Aty"] - s["BtA"].T @ Py
     if roi is not None and roi.roi_idx:
-        a, beta, mu = _roi_terms(roi, atoms, n)
+        a, beta, mu = _roi_terms(roi, s["atom_sums"], n)
         Q, c = Q + (a.T * beta) @ a, c + a.T @ (beta * mu)
     if lift is not None:                                     # experiments (chapter 06b): sum_i beta (r_i - R_i . w)^2
         R, r, beta = lift.rows(self, data, creative)                # float64 rows, a float weight
@@ -316,9 +343,10 @@ def solve_linear(self: DecomposedCausalTransformer, data, weeks, atom_ridge="aut
     w = nnls_quadratic(Q, c)
     b = Py - PA @ w
     bz, bl, bh = b[:S], b[S:S + d_lin], b[S + d_lin:-1]
-    self._set_linear(torch.cat([bl[:C], bz, bl[C:], bh, b[-1:]]), w.reshape(K, M2), S + d_lin)   # base_lin: [controls | static | rest]
-    return float(((y - lin @ bl - (Z @ bz)[:, None] - h @ bh - b[-1] - A @ w) ** 2).mean())
-
+    self._set_linear(torch.cat([bl[:self.n_controls], bz, bl[self.n_controls:], bh, b[-1:]]), w.reshape(K, M2), S + d_lin)   # base_lin: [controls | static | rest]
+    theta = torch.cat([b, w])                                   # ||y - B b - A w||^2 from the sums
+    gram = torch.cat([torch.cat([s["BtB"], s["BtA"]], 1), torch.cat([s["BtA"].T, s["AtA"]], 1)])
+    return float((s["yty"] - 2 * theta @ torch.cat([s["Bty"], s["Aty"]]) + theta @ gram @ theta) / n)
 
 # %% ../nbs/06a_decomposed_head.ipynb #18541a29
 @patch
@@ -328,6 +356,46 @@ def _set_linear(self: DecomposedCausalTransformer, b: torch.Tensor, w: torch.Ten
     self.base_lin.weight.copy_(t(b[:n_lin])[None]); self.base_lin.bias.fill_(float(b[-1]))
     self.base_out.weight.copy_(t(b[n_lin:-1])[None]); self.base_out.bias.zero_()
     self.atom_weights.copy_(t(w)); self.solved.fill_(True)
+
+# %% ../nbs/06a_decomposed_head.ipynb #f0d2f7e9
+def chunked_balanced_step(model, data, weeks, main_opt, adv_opt, alpha_p: float, grad_clip=None, creative=None,
+                          extra_loss_fn=None, where: str = "", chunks=()) -> dict:
+    "`balanced_step` (chapter 04) over geo chunks: each chunk's share of every loss is backpropagated in turn (exact with dropout 0)."
+    head, K, n = adversary_head(model), data.spend.shape[-1], data.spend.shape[0] * int(weeks.sum())
+    parts = [geo_subset(data, idx) for idx in chunks]
+    adv_opt.zero_grad(set_to_none=True)
+    loss_adv, a_hat = 0.0, []
+    for part in parts:                                                   # step (1): G_A on the detached phi
+        with torch.no_grad(): phi = model(**model_inputs(part, creative)).phi
+        a = apply_head(head, phi, K)
+        loss = ((a - part.spend)[:, weeks] ** 2).sum() / (n * K)
+        loss.backward(); loss_adv += loss.item(); a_hat.append(a.detach())
+    check_finite({"loss_adv": loss_adv}, f"{where} step (1)")
+    clip_gradients(head.parameters(), grad_clip, f"{where} step (1)"); adv_opt.step()
+    stats = dict(loss_adv=loss_adv, adv_r2=spend_r2(torch.cat(a_hat), data.spend, weeks))
+    return stats | _chunked_main_step(model, head, parts, weeks, n, main_opt, alpha_p, grad_clip, extra_loss_fn, creative, where)
+
+def _chunked_main_step(model, head, parts, weeks, n, main_opt, alpha_p, grad_clip, extra_loss_fn, creative, where) -> dict:
+    "Step (2) over the chunks: L_GY + alpha_p L_conf (+ the extra losses, on the whole model) with G_A frozen."
+    set_requires_grad(head.parameters(), False)
+    try:
+        main_opt.zero_grad(set_to_none=True)
+        losses = dict(loss_y=0.0, loss_conf=0.0)
+        for part in parts:
+            out = model(**model_inputs(part, creative))
+            ly = ((out.y_hat - part.target)[:, weeks] ** 2).sum() / n
+            K = out.a_hat.shape[-1]
+            lc = ((apply_head(head, out.phi, K) - 0.5)[:, weeks] ** 2).sum() / (n * K) if alpha_p > 0 else ly.new_zeros(())
+            (ly + alpha_p * lc).backward(); losses["loss_y"] += ly.item(); losses["loss_conf"] += lc.item()
+        extra = extra_loss_fn(model) if extra_loss_fn is not None else {}
+        if extra: sum(extra.values()).backward()
+        losses |= {k: v.item() for k, v in extra.items()}
+        total = losses["loss_y"] + alpha_p * losses["loss_conf"] + sum(losses[k] for k in extra)
+        check_finite(losses | {"loss_total": total}, f"{where} step (2)")
+        clip_gradients(model.main_parameters(), grad_clip, f"{where} step (2)"); main_opt.step()
+    finally:
+        set_requires_grad(head.parameters(), True)
+    return losses | dict(loss_total=total)
 
 # %% ../nbs/06a_decomposed_head.ipynb #71b47ac9
 def _varpro_setup(model, data, cfg, priors, preprocessor, creative, train_weeks):
@@ -349,6 +417,7 @@ def train_varpro(model: DecomposedCausalTransformer, data, cfg: MMMConfig, prior
     model, data, creative = model.to(cfg.device), to_device(data, cfg.device), to_device(creative, cfg.device)
     fit_w, val_w, roi, main_opt, adv_opt = _varpro_setup(model, data, cfg, priors, preprocessor, creative, train_weeks)
     rows, bar, t0 = [], EpochProgress(cfg.epochs, progress), time.perf_counter()
+    chunks = geo_chunks(*data.target.shape, cfg.chunk_rows)
     if lift is not None: lift.noise_var = model.solve_linear(data, fit_w, cfg.atom_ridge, roi, creative)   # the data's own noise first
     for step in range(cfg.epochs):
         model.train()
@@ -356,8 +425,9 @@ def train_varpro(model: DecomposedCausalTransformer, data, cfg: MMMConfig, prior
         if lift is not None: lift.noise_var = mse                          # the outcome's noise, for the lift likelihood
         a_p = alpha_schedule(step / max(cfg.epochs - 1, 1), cfg.alpha)
         extra = None if lift is None else (lambda m: dict(loss_lift=lift.loss(m, data, creative, int(fit_w.sum()) * len(data.geos))))
-        stats = balanced_step(model, data, fit_w, main_opt, adv_opt, a_p, cfg.grad_clip, creative, extra, f"step {step}")
-        rows.append(dict(epoch=step, alpha=a_p, **stats, solved_mse=mse, val_y=evaluate(model, data, val_w, creative)))
+        stats = balanced_step(model, data, fit_w, main_opt, adv_opt, a_p, cfg.grad_clip, creative, extra, f"step {step}") if chunks is None \
+            else chunked_balanced_step(model, data, fit_w, main_opt, adv_opt, a_p, cfg.grad_clip, creative, extra, f"step {step}", chunks)
+        rows.append(dict(epoch=step, alpha=a_p, **stats, solved_mse=mse, val_y=chunked_evaluate(model, data, val_w, creative, chunks)))
         bar.update(step, loss_y=mse, val_y=rows[-1]["val_y"])
     model.solve_linear(data, fit_w, cfg.atom_ridge, roi, creative, lift=lift)          # the last step's shapes, solved
     model.eval(); bar.close(step, step)

@@ -57,6 +57,7 @@ class MMMConfig:
     kernel: str = "basis"       # decomposed head's carry-over logits: "basis" (3 smooth functions of the lag) or "free" (one per lag)
     offset_bound: float = 0.5   # decomposed head: atom rates/half-saturations stay within exp(+-bound) of their grid; 0 = unbounded
     baseline_ridge: float = 3.0 # varpro: ridge on the baseline network's output weights, per fitted week (06a: a freer baseline steals media)
+    chunk_rows: int = 16384     # varpro on a panel: geo-weeks per chunk of a gradient step (the chunks' gradients add up); 0 = all at once
 
     def __post_init__(self): self.validate()
 
@@ -64,7 +65,7 @@ class MMMConfig:
 _POSITIVE_INTS = ("d_model", "n_heads", "n_layers", "d_ff", "n_freqs", "d_phi", "epochs", "patience")
 _POSITIVE_FLOATS = ("lr", "adversary_lr", "grad_clip")
 _NON_NEGATIVE = ("weight_decay", "alpha", "sign_weight", "roi_weight", "lift_weight", "holdout_weeks", "baseline_ridge")
-_COUNTS = ("prior_geos", "geo_batch_size")   # integers >= 0, where 0 means "all geos"
+_COUNTS = ("prior_geos", "geo_batch_size", "chunk_rows")   # integers >= 0, where 0 means "all geos"
 
 @patch
 def validate(self: MMMConfig) -> MMMConfig:
