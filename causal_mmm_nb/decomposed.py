@@ -4,7 +4,7 @@
 
 # %% auto #0
 __all__ = ['lagged', 'time_features', 'lag_basis', 'ChannelResponse', 'DecomposedCausalTransformer', 'decomposition_ate',
-           'nnls_quadratic', 'atom_ridge_value', 'panel_normal_equations', 'geo_chunks', 'chunked_evaluate',
+           'nnls_quadratic', 'atom_ridge_value', 'panel_normal_equations', 'geo_chunks', 'chunked_evaluate', 'sums_mse',
            'chunked_balanced_step', 'train_varpro', 'plot_response_curves']
 
 # %% ../nbs/06a_decomposed_head.ipynb #9c24ef7f
@@ -315,17 +315,31 @@ def solve_sums(self: DecomposedCausalTransformer, data, weeks, creative=None, y_
     scaled = atoms if y_scale is None else atoms * y_scale.to(atoms)[:, None, None, None]
     return dict(BtB=BtB, BtA=BtA, Bty=Bty, AtA=A2.T @ A2, Aty=A2.T @ y2, yty=y2 @ y2, rows=G * T, atom_sums=scaled.sum((0, 1)))
 
+
+# %% ../nbs/06a_decomposed_head.ipynb #795ebd9d
+@patch
+def chunked_sums(self: DecomposedCausalTransformer, data, weeks, creative=None, roi: PriorLoss = None) -> dict:
+    "`solve_sums` over geo chunks of `cfg.chunk_rows` geo-weeks, added up (the whole panel at once when it fits in one)."
+    y_scale = None if roi is None else roi.y_scale
+    parts = [self.solve_sums(data if idx is None else geo_subset(data, idx), weeks, creative,
+                             None if y_scale is None else (y_scale if idx is None else y_scale[idx]))
+             for idx in geo_chunks(*data.target.shape, self.cfg.chunk_rows) or [None]]
+    return {k: sum(part[k] for part in parts) for k in parts[0]}
+
+def sums_mse(s: dict, b: torch.Tensor, w: torch.Tensor) -> float:
+    "||y - B b - A w||^2 / rows from the solve's sums, without another pass over the rows."
+    theta = torch.cat([b, w])
+    gram = torch.cat([torch.cat([s["BtB"], s["BtA"]], 1), torch.cat([s["BtA"].T, s["AtA"]], 1)])
+    return float((s["yty"] - 2 * theta @ torch.cat([s["Bty"], s["Aty"]]) + theta @ gram @ theta) / s["rows"])
+
+# %% ../nbs/06a_decomposed_head.ipynb #59e30300
 @patch
 @torch.no_grad()
 def solve_linear(self: DecomposedCausalTransformer, data, weeks, atom_ridge="auto", roi: PriorLoss = None, creative=None,
                  lin_ridge: float = 1e-4, hidden_ridge: float | None = None, lift=None) -> float:
     "Set the baseline's linear weights and the atom weights w >= 0 to the exact minimiser on `weeks` (ridges, ROI priors, `lift` rows); the MSE."
     hidden_ridge = self.cfg.baseline_ridge if hidden_ridge is None else hidden_ridge    # per fitted week, not per row
-    chunks = geo_chunks(*data.target.shape, self.cfg.chunk_rows) or [None]              # sums over geo chunks add up
-    y_scale = None if roi is None else roi.y_scale
-    parts = [self.solve_sums(data if idx is None else geo_subset(data, idx), weeks, creative,
-                             None if y_scale is None else (y_scale if idx is None else y_scale[idx])) for idx in chunks]
-    s = {k: sum(p[k] for p in parts) for k in parts[0]}
+    s = self.chunked_sums(data, weeks, creative, roi)                                  # sums over rows, by geo chunk
     n, S, d_lin, d_h = s["rows"], self.n_static, self.base_lin.in_features - self.n_static, self.base_out.in_features
     K, M2 = self.atom_weights.shape
     eye = lambda m: torch.eye(m, dtype=s["AtA"].dtype, device=s["AtA"].device)
@@ -339,14 +353,10 @@ def solve_linear(self: DecomposedCausalTransformer, data, weeks, atom_ridge="aut
     if lift is not None:                                     # experiments (chapter 06b): sum_i beta (r_i - R_i . w)^2
         R, r, beta = lift.rows(self, data, creative)                # float64 rows, a float weight
         Q, c = Q + beta * R.T @ R, c + beta * R.T @ r
-    Q = Q + 1e-10 * Q.diagonal().mean() * eye(len(c))
-    w = nnls_quadratic(Q, c)
-    b = Py - PA @ w
-    bz, bl, bh = b[:S], b[S:S + d_lin], b[S + d_lin:-1]
-    self._set_linear(torch.cat([bl[:self.n_controls], bz, bl[self.n_controls:], bh, b[-1:]]), w.reshape(K, M2), S + d_lin)   # base_lin: [controls | static | rest]
-    theta = torch.cat([b, w])                                   # ||y - B b - A w||^2 from the sums
-    gram = torch.cat([torch.cat([s["BtB"], s["BtA"]], 1), torch.cat([s["BtA"].T, s["AtA"]], 1)])
-    return float((s["yty"] - 2 * theta @ torch.cat([s["Bty"], s["Aty"]]) + theta @ gram @ theta) / n)
+    w = nnls_quadratic(Q + 1e-10 * Q.diagonal().mean() * eye(len(c)), c)
+    b, C = Py - PA @ w, self.n_controls                                         # b: [static | controls, time | network | 1]
+    self._set_linear(torch.cat([b[S:S + C], b[:S], b[S + C:]]), w.reshape(K, M2), S + d_lin)   # base_lin: [controls | static | time]
+    return sums_mse(s, b, w)
 
 # %% ../nbs/06a_decomposed_head.ipynb #18541a29
 @patch
@@ -357,24 +367,7 @@ def _set_linear(self: DecomposedCausalTransformer, b: torch.Tensor, w: torch.Ten
     self.base_out.weight.copy_(t(b[n_lin:-1])[None]); self.base_out.bias.zero_()
     self.atom_weights.copy_(t(w)); self.solved.fill_(True)
 
-# %% ../nbs/06a_decomposed_head.ipynb #f0d2f7e9
-def chunked_balanced_step(model, data, weeks, main_opt, adv_opt, alpha_p: float, grad_clip=None, creative=None,
-                          extra_loss_fn=None, where: str = "", chunks=()) -> dict:
-    "`balanced_step` (chapter 04) over geo chunks: each chunk's share of every loss is backpropagated in turn (exact with dropout 0)."
-    head, K, n = adversary_head(model), data.spend.shape[-1], data.spend.shape[0] * int(weeks.sum())
-    parts = [geo_subset(data, idx) for idx in chunks]
-    adv_opt.zero_grad(set_to_none=True)
-    loss_adv, a_hat = 0.0, []
-    for part in parts:                                                   # step (1): G_A on the detached phi
-        with torch.no_grad(): phi = model(**model_inputs(part, creative)).phi
-        a = apply_head(head, phi, K)
-        loss = ((a - part.spend)[:, weeks] ** 2).sum() / (n * K)
-        loss.backward(); loss_adv += loss.item(); a_hat.append(a.detach())
-    check_finite({"loss_adv": loss_adv}, f"{where} step (1)")
-    clip_gradients(head.parameters(), grad_clip, f"{where} step (1)"); adv_opt.step()
-    stats = dict(loss_adv=loss_adv, adv_r2=spend_r2(torch.cat(a_hat), data.spend, weeks))
-    return stats | _chunked_main_step(model, head, parts, weeks, n, main_opt, alpha_p, grad_clip, extra_loss_fn, creative, where)
-
+# %% ../nbs/06a_decomposed_head.ipynb #0f4cf6b7
 def _chunked_main_step(model, head, parts, weeks, n, main_opt, alpha_p, grad_clip, extra_loss_fn, creative, where) -> dict:
     "Step (2) over the chunks: L_GY + alpha_p L_conf (+ the extra losses, on the whole model) with G_A frozen."
     set_requires_grad(head.parameters(), False)
@@ -396,6 +389,25 @@ def _chunked_main_step(model, head, parts, weeks, n, main_opt, alpha_p, grad_cli
     finally:
         set_requires_grad(head.parameters(), True)
     return losses | dict(loss_total=total)
+
+# %% ../nbs/06a_decomposed_head.ipynb #f0d2f7e9
+def chunked_balanced_step(model, data, weeks, main_opt, adv_opt, alpha_p: float, grad_clip=None, creative=None,
+                          extra_loss_fn=None, where: str = "", chunks=()) -> dict:
+    "`balanced_step` (chapter 04) over geo chunks: each chunk's share of every loss is backpropagated in turn (exact with dropout 0)."
+    head, K, n = adversary_head(model), data.spend.shape[-1], data.spend.shape[0] * int(weeks.sum())
+    parts = [geo_subset(data, idx) for idx in chunks]
+    adv_opt.zero_grad(set_to_none=True)
+    loss_adv, a_hat = 0.0, []
+    for part in parts:                                                   # step (1): G_A on the detached phi
+        with torch.no_grad(): phi = model(**model_inputs(part, creative)).phi
+        a = apply_head(head, phi, K)
+        loss = ((a - part.spend)[:, weeks] ** 2).sum() / (n * K)
+        loss.backward(); loss_adv += loss.item(); a_hat.append(a.detach())
+    check_finite({"loss_adv": loss_adv}, f"{where} step (1)")
+    clip_gradients(head.parameters(), grad_clip, f"{where} step (1)"); adv_opt.step()
+    stats = dict(loss_adv=loss_adv, adv_r2=spend_r2(torch.cat(a_hat), data.spend, weeks))
+    return stats | _chunked_main_step(model, head, parts, weeks, n, main_opt, alpha_p, grad_clip, extra_loss_fn, creative, where)
+
 
 # %% ../nbs/06a_decomposed_head.ipynb #71b47ac9
 def _varpro_setup(model, data, cfg, priors, preprocessor, creative, train_weeks):
