@@ -22,6 +22,7 @@ from .streams import MMMConfig, ModelOutput, SpendHead, count_parameters
 from .tokenizer import channel_code
 from .balancing import alpha_schedule, balanced_step, set_requires_grad, week_masks
 from .balancing import adversary_head, apply_head, check_finite, clip_gradients, model_inputs, spend_r2
+from .balancing import confusion_loss, masked_mse
 from .priors import PriorLoss, geo_subset
 from .training import TrainResult, EpochProgress, check_trainable, evaluate, restrict_weeks, to_device
 
@@ -146,23 +147,23 @@ def contributions(self: DecomposedCausalTransformer, spend, creative=None) -> to
     return self.response(spend, creative, self.weights()) * self.signs
 
 @patch
-def baseline_inputs(self: DecomposedCausalTransformer, controls, static=None, static_columns: bool = True):
-    "The baseline's linear inputs (B,T,P): controls, static (left out with `static_columns=False`), trend, season; its network's hidden layer h (B,T,d)."
+def baseline_inputs(self: DecomposedCausalTransformer, controls, static=None):
+    "The baseline's linear inputs that vary by week (B,T,P): controls, trend, season (static ones enter per geo); its network's hidden layer h (B,T,d)."
     B, T, C = controls.shape
-    z = [static[:, None].expand(B, T, -1)] if static is not None and static_columns else []
     first = self.base_mlp[0]
     if C + (0 if static is None else static.shape[-1]) == 0: pre = first(controls.new_zeros(B, T, 1))   # nothing: a constant
     else:                                        # the first layer on static features once per geo, not once per week
         pre = F.linear(controls, first.weight[:, :C], first.bias)
         if static is not None: pre = pre + F.linear(static, first.weight[:, C:])[:, None]
-    return torch.cat([controls] + z + [time_features(T, controls.device, self.n_season).expand(B, T, -1)], -1), self.base_mlp[1:](pre)
+    return torch.cat([controls, time_features(T, controls.device, self.n_season).expand(B, T, -1)], -1), self.base_mlp[1:](pre)
 
 @patch
 def baseline(self: DecomposedCausalTransformer, controls, static=None):
     "b (B,T) and the representation phi (B,T,d_phi), from controls, trend, season and static only."
-    lin, h = self.baseline_inputs(controls, static, static_columns=False)       # static: once per geo, not per week
+    lin, h = self.baseline_inputs(controls, static)
     w, C, S = self.base_lin.weight[0], controls.shape[-1], 0 if static is None else static.shape[-1]
-    b = lin @ torch.cat([w[:C], w[C + S:]]) + self.base_lin.bias + (static @ w[C:C + S])[:, None] if S else self.base_lin(lin).squeeze(-1)
+    b = lin @ torch.cat([w[:C], w[C + S:]]) + self.base_lin.bias                # base_lin's weights: [controls | static | time]
+    if S: b = b + (static @ w[C:C + S])[:, None]                                # static: once per geo, not per week
     return b + self.base_out(h).squeeze(-1), F.elu(self.phi(h))
 
 # %% ../nbs/06a_decomposed_head.ipynb #aa6af470
@@ -260,9 +261,9 @@ def nnls_quadratic(Q: torch.Tensor, c: torch.Tensor) -> torch.Tensor:
 
 # %% ../nbs/06a_decomposed_head.ipynb #2729bb9b
 @patch
-def linear_design(self: DecomposedCausalTransformer, data, creative=None, static_columns: bool = True) -> tuple:
-    "The columns the outcome is linear in: baseline inputs (G,T,P), hidden layer (G,T,d), signed atoms (G,T,K,2M), synergy offset (G,T)."
-    lin, h = self.baseline_inputs(data.controls, data.static if self.n_static else None, static_columns)
+def linear_design(self: DecomposedCausalTransformer, data, creative=None) -> tuple:
+    "The columns the outcome is linear in (besides data.static): weekly baseline inputs (G,T,P), hidden layer (G,T,d), signed atoms (G,T,K,2M), synergy offset (G,T)."
+    lin, h = self.baseline_inputs(data.controls, data.static if self.n_static else None)
     atoms = self.signed_atoms(data.spend, creative)
     offset = self.synergy(data.spend, creative).sum((-2, -1)) if self.cfg.synergy else data.target.new_zeros(data.target.shape)
     return lin, h, atoms, offset
@@ -306,7 +307,7 @@ def chunked_evaluate(model, data, weeks, creative=None, chunks=None) -> float:
 def solve_sums(self: DecomposedCausalTransformer, data, weeks, creative=None, y_scale=None) -> dict:
     "What the solve needs from `data`'s geos, all sums over rows: B'B, B'A, B'y, A'A, A'y, y'y, rows, and the atoms in outcome units (y_scale per geo)."
     sel = (lambda x: x) if bool(weeks.all()) else (lambda x: x[:, weeks])
-    lin, h, atoms, offset = (sel(x.double()) for x in self.linear_design(data, creative, static_columns=False))
+    lin, h, atoms, offset = (sel(x.double()) for x in self.linear_design(data, creative))
     G, T, K, M2 = atoms.shape
     A, y = atoms.reshape(G, T, K * M2), sel(data.target.double()) - offset
     Z = data.static.double() if self.n_static else y.new_zeros(G, 0)
@@ -376,9 +377,9 @@ def _chunked_main_step(model, head, parts, weeks, n, main_opt, alpha_p, grad_cli
         losses = dict(loss_y=0.0, loss_conf=0.0)
         for part in parts:
             out = model(**model_inputs(part, creative))
-            ly = ((out.y_hat - part.target)[:, weeks] ** 2).sum() / n
-            K = out.a_hat.shape[-1]
-            lc = ((apply_head(head, out.phi, K) - 0.5)[:, weeks] ** 2).sum() / (n * K) if alpha_p > 0 else ly.new_zeros(())
+            share = part.target.shape[0] * int(weeks.sum()) / n                 # the chunk's share of the rows
+            ly = share * masked_mse(out.y_hat, part.target, weeks)
+            lc = share * confusion_loss(head, out.phi, weeks, out.a_hat.shape[-1]) if alpha_p > 0 else ly.new_zeros(())
             (ly + alpha_p * lc).backward(); losses["loss_y"] += ly.item(); losses["loss_conf"] += lc.item()
         extra = extra_loss_fn(model) if extra_loss_fn is not None else {}
         if extra: sum(extra.values()).backward()
@@ -401,7 +402,7 @@ def chunked_balanced_step(model, data, weeks, main_opt, adv_opt, alpha_p: float,
     for part in parts:                                                   # step (1): G_A on the detached phi
         with torch.no_grad(): phi = model(**model_inputs(part, creative)).phi
         a = apply_head(head, phi, K)
-        loss = ((a - part.spend)[:, weeks] ** 2).sum() / (n * K)
+        loss = part.spend.shape[0] * int(weeks.sum()) / n * masked_mse(a, part.spend, weeks)   # weighted by its share of rows
         loss.backward(); loss_adv += loss.item(); a_hat.append(a.detach())
     check_finite({"loss_adv": loss_adv}, f"{where} step (1)")
     clip_gradients(head.parameters(), grad_clip, f"{where} step (1)"); adv_opt.step()

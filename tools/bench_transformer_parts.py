@@ -72,17 +72,16 @@ class Proto(D.DecomposedCausalTransformer):
             self.eff_u, self.eff_v = nn.Linear(cfg.d_phi, OPT["rank"]), nn.Linear(d, OPT["rank"])
             with torch.no_grad(): self.eff_u.weight.mul_(0.1)
             self.register_buffer("eff_center", torch.zeros(K))
-    def baseline_inputs(self, controls, static=None, static_columns=True):
+    def baseline_inputs(self, controls, static=None):
         B, T, _ = controls.shape
         z = [static[:, None].expand(B, T, -1)] if static is not None else []
         own = torch.cat([controls] + z, -1)
         if own.shape[-1] == 0: own = controls.new_zeros(B, T, 1)
         tf = D.time_features(T, controls.device, self.n_season).expand(B, T, -1)
-        lin = torch.cat([controls] + z + [tf], -1)
         h = self.base_mlp(torch.cat([own, tf], -1) if OPT.get("time_in_net") else own)
         if OPT["attention"] == "lag": h = torch.cat([h, self.x_stream(own)], -1)
-        elif OPT["attention"]: h = self.x_stream(own if OPT["notime"] else lin)
-        if not static_columns: lin = torch.cat([controls, tf], -1)   # the solve and the forward add static once per geo
+        elif OPT["attention"]: h = self.x_stream(own if OPT["notime"] else torch.cat([controls] + z + [tf], -1))
+        lin = torch.cat([controls, tf], -1)                  # static columns enter per geo (the solve, the forward)
         if OPT["ewm"] and controls.shape[-1]:                # scaled by 0.03: the solve's 1e-4 ridge on linear columns acts as ~0.1 on it
             kern = 0.5 ** torch.arange(13.); kern = kern / kern.sum()
             lin = torch.cat([lin, 0.03 * torch.einsum("btcl,l->btc", D.lagged(controls, 14)[..., 1:], kern)], -1)
