@@ -532,13 +532,18 @@ class MMMPreprocessor:
 
 # %% ../nbs/00_data.ipynb #d96db24f
 def _spend_scale(spend_train: np.ndarray, channels: list) -> np.ndarray:
-    "Per (geo, channel) max over training weeks (G, K); a geo with none borrows the channel's mean scale."
-    m = spend_train.max(axis=1)
+    "Per (geo, channel) scale (G, K): the mean over weeks with spend, times the channel's median max-to-mean ratio; one geo: its max."
+    m, on = spend_train.max(axis=1), (spend_train > 0).sum(axis=1)
     for k, c in enumerate(channels):
-        pos = m[:, k] > 0
-        if not pos.any(): raise MMMDataError(f"channel column {c!r} has no spend in the training weeks; fix: {_shorter_holdout()} or drop the channel")
-        m[~pos, k] = m[pos, k].mean()
-    return m
+        if not (m[:, k] > 0).any():
+            raise MMMDataError(f"channel column {c!r} has no spend in the training weeks; fix: {_shorter_holdout()} or drop the channel")
+    if len(m) == 1: return m
+    pos = m > 0
+    typical = spend_train.sum(axis=1) / np.maximum(on, 1)                  # mean over the weeks with spend
+    ratio = np.array([np.median(m[pos[:, k], k] / typical[pos[:, k], k]) for k in range(m.shape[1])])
+    s = typical * ratio                                                    # the median geo's max stays 1
+    for k in range(m.shape[1]): s[~pos[:, k], k] = s[pos[:, k], k].mean()   # a geo with none borrows the mean scale
+    return s
 
 def _std(x: np.ndarray, axis) -> tuple[np.ndarray, np.ndarray]:
     "Mean and population std along axis; a zero std becomes 1 (nothing to scale); no columns: empty arrays."
