@@ -249,8 +249,7 @@ def _add_ratio(res: pd.DataFrame) -> pd.DataFrame:
 def summarize(results: pd.DataFrame, value: str = "ratio_to_oracle", agg: str = "median") -> pd.DataFrame:
     "Scenario x method table of `agg` of `value` over seeds, scenarios in run order."
     t = results.pivot_table(index="scenario", columns="method", values=value, aggfunc=agg)
-    methods = [m for m in dict.fromkeys(results.method) if m in t.columns]
-    return t.reindex(index=list(dict.fromkeys(results.scenario)), columns=methods)
+    return t.reindex(index=list(dict.fromkeys(results.scenario)), columns=list(dict.fromkeys(results.method)))   # all-NaN: a NaN column
 
 # %% ../nbs/13_benchmark.ipynb #636f8ca1
 def check_targets(results: pd.DataFrame, method: str = "causal_mmm", strong: str = "national_confounded") -> pd.DataFrame:
