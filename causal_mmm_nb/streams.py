@@ -59,6 +59,7 @@ class MMMConfig:
     # decomposed head: non-negative pairwise synergy terms, 0 when either channel is off
     synergy: bool = False
     # how the decomposed head is fitted (chapter 06a measures each choice)
+
     # "gradient": every weight by AdamW; "varpro": the head's linear weights solved exactly each step
     solver: str = "gradient"
     # "train": all weeks but the holdout; "all": every week (the holdout then only reports)
@@ -69,11 +70,9 @@ class MMMConfig:
     kernel: str = "basis"
     # decomposed head: atom rates/half-saturations stay within exp(+-bound) of their grid; 0 = unbounded
     offset_bound: float = 0.5
-    # varpro: ridge on the baseline network's output weights, per fitted week (06a: a freer baseline steals
-    # media)
+    # varpro: ridge on the baseline net's output weights per fitted week (06a: freer baselines steal media)
     baseline_ridge: float = 3.0
-    # varpro on a panel: geo-weeks per chunk of a gradient step (the chunks' gradients add up); 0 = all at
-    # once
+    # varpro on a panel: geo-weeks per chunk of a gradient step (chunk gradients add up); 0 = all at once
     chunk_rows: int = 16384
 
     def __post_init__(self): self.validate()

@@ -151,7 +151,27 @@ class EpochProgress:
         elif self.enabled: print(f"training: stopped after epoch {last + 1}/{self.epochs}; kept epoch "
             f"{best + 1} (lowest holdout loss)", file=sys.stderr, flush=True)
 
-# %% ../nbs/06_training.ipynb #9d9cb719
+# %% ../nbs/06_training.ipynb #39d157ce
+def _epoch_loop(model, data, cfg, train_w, val_w, opts, ema, prior_fn, creative, epochs, patience, bar):
+    "Balanced epochs until the holdout loss stops improving: the history rows, best EMA state, last epoch."
+    rows, best, best_state, bad = [], math.inf, None, 0
+    gen = torch.Generator().manual_seed(cfg.seed)                          # geo batches: reproducible
+    for epoch in range(epochs):
+        model.train()
+        a_p = alpha_schedule(epoch / max(epochs - 1, 1), cfg.alpha)
+        stats = _train_epoch(model, data, cfg, train_w, opts, a_p, creative, prior_fn, ema,
+                             gen, f"epoch {epoch}")
+        val = evaluate(ema.module, data, val_w, creative)
+        if not math.isfinite(val): raise NonFiniteLossError(
+            f"non-finite validation loss at epoch {epoch}: val_y={val}")
+        rows.append(dict(epoch=epoch, alpha=a_p, **stats, val_y=val))
+        bar.update(epoch, loss_y=stats["loss_y"], val_y=val, adv_r2=stats["adv_r2"])
+        if val < best: best, best_state, bad = val, copy.deepcopy(ema.module.state_dict()), 0
+        else: bad += 1
+        if bad >= patience: break
+    return rows, best_state, epoch
+
+# %% ../nbs/06_training.ipynb #2de15a91
 def train_model(model: nn.Module, data, cfg, priors: ChannelPriors = None, preprocessor=None, creative=None,
                 progress: bool = True, epochs: int = None, patience: int = None,
                 train_weeks=None) -> TrainResult:
@@ -164,22 +184,10 @@ def train_model(model: nn.Module, data, cfg, priors: ChannelPriors = None, prepr
     epochs, patience = epochs or cfg.epochs, math.ceil((patience or cfg.patience) / n_steps)
     train_w, val_w, main_opt, adv_opt, ema, prior_fn = _setup(
         model, data, cfg, priors, preprocessor, creative, train_weeks)
-    rows, best, best_state, bad, t0 = [], math.inf, None, 0, time.perf_counter()
-    gen = torch.Generator().manual_seed(cfg.seed)                          # geo batches: reproducible
+    t0 = time.perf_counter()
     bar = EpochProgress(epochs, progress)
-    for epoch in range(epochs):
-        model.train()
-        a_p = alpha_schedule(epoch / max(epochs - 1, 1), cfg.alpha)
-        stats = _train_epoch(model, data, cfg, train_w, (main_opt, adv_opt), a_p, creative, prior_fn, ema,
-                             gen, f"epoch {epoch}")
-        val = evaluate(ema.module, data, val_w, creative)
-        if not math.isfinite(val): raise NonFiniteLossError(
-            f"non-finite validation loss at epoch {epoch}: val_y={val}")
-        rows.append(dict(epoch=epoch, alpha=a_p, **stats, val_y=val))
-        bar.update(epoch, loss_y=stats["loss_y"], val_y=val, adv_r2=stats["adv_r2"])
-        if val < best: best, best_state, bad = val, copy.deepcopy(ema.module.state_dict()), 0
-        else: bad += 1
-        if bad >= patience: break
+    rows, best_state, epoch = _epoch_loop(model, data, cfg, train_w, val_w, (main_opt, adv_opt), ema,
+                                          prior_fn, creative, epochs, patience, bar)
     ema.module.load_state_dict(best_state); ema.module.eval()
     hist = pd.DataFrame(rows)
     bar.close(epoch, int(hist.val_y.idxmin()))
