@@ -54,8 +54,9 @@ class LinearMMM:
     trend, n_harmonics = True, 2
     def __init__(self, ridge: float = 1e-2, nonnegative: bool = True, holdout_weeks: int = 13):
         self.ridge, self.nonnegative, self.holdout_weeks = ridge, nonnegative, holdout_weeks
-    def __repr__(
-                 self): return f"{type(self).__name__}(ridge={self.ridge}, nonnegative={self.nonnegative}, holdout_weeks={self.holdout_weeks})"
+    def __repr__(self):
+        return (f"{type(self).__name__}(ridge={self.ridge}, nonnegative={self.nonnegative}, "
+                f"holdout_weeks={self.holdout_weeks})")
     def media_features(self, spend: np.ndarray) -> np.ndarray:
         "Media features (G, T, F) for spend (G, T, K) in original units."
         raise NotImplementedError

@@ -294,7 +294,7 @@ def cmd_review(args) -> int:
         f"{r.reason}")
     return 1 if (t.status == "fail").any() and args.strict else 0
 
-# %% ../nbs/10_cli.ipynb #93723a9f
+# %% ../nbs/10_cli.ipynb #4054bfef
 def parse_bounds(text: str | None) -> dict:
     "`tv=0.8:1.2,search=0.5:2` -> {'tv': (0.8, 1.2), 'search': (0.5, 2.0)}; a clear error for anything else."
     out = {}
@@ -308,6 +308,7 @@ def parse_bounds(text: str | None) -> dict:
             "of current spend), e.g. tv=0.8:1.2") from None
     return out
 
+# %% ../nbs/10_cli.ipynb #b143d9c6
 def cmd_optimize(args) -> int:
     ("Print (and write) the budget allocation that maximises a saved model's outcome within the total and "
      "bounds (chapter 08c).")
@@ -325,10 +326,11 @@ def cmd_optimize(args) -> int:
 def bench_methods(names: list | None, quick: bool, members: int) -> dict:
     ("Benchmark methods by name: the baselines and, when the library's chapters are built, the causal "
      "variants.")
-    from causal_mmm_nb.benchmark import BASELINE_METHODS, causal_mmm_methods, causal_mmm_available, CAUSAL_METHODS
+    from causal_mmm_nb.benchmark import (BASELINE_METHODS, causal_mmm_methods, causal_mmm_available,
+                                         CAUSAL_METHODS)
     short = dict(epochs=60, patience=20) if quick else {}
-    every = dict(BASELINE_METHODS) | (causal_mmm_methods(CAUSAL_METHODS, 2 if quick else members,
-                                                         **short) if causal_mmm_available() else {})
+    every = dict(BASELINE_METHODS) | (causal_mmm_methods(CAUSAL_METHODS, 2 if quick else members, **short)
+                                      if causal_mmm_available() else {})
     names = list(every) if names is None else names
     unknown = [n for n in names if n not in every]
     if unknown: raise ValueError(f"unknown or unavailable methods {unknown}; choose from {list(every)}")
@@ -339,7 +341,8 @@ def cmd_bench(args) -> int:
     "Run the recovery benchmark; write the CSV, the figure and the summary into --out."
     import matplotlib; matplotlib.use("Agg")
     import matplotlib.pyplot as plt
-    from causal_mmm_nb.benchmark import SCENARIOS, QUICK_SCENARIOS, run_benchmark, plot_benchmark, benchmark_report
+    from causal_mmm_nb.benchmark import (SCENARIOS, QUICK_SCENARIOS, run_benchmark, plot_benchmark,
+                                         benchmark_report)
     seeds = [int(x) for x in _names(args.seeds)] or ([0] if args.quick else [0, 1, 2])
     scenarios = _names(args.scenarios) or (QUICK_SCENARIOS if args.quick else list(SCENARIOS))
     bad = [x for x in scenarios if x not in SCENARIOS]

@@ -430,14 +430,16 @@ def _check_types(df: pd.DataFrame, date_col: str, numeric: list, geo_col: str | 
 def _not_numeric(df, c, date_col, geo_col, is_control: bool) -> str:
     "The message for a non-numeric column `c`: the first entry that is not a number, and the fixes."
     bad = pd.to_numeric(df[c], errors="coerce").isna() & df[c].notna()
-    what = f"{_where(df, bad, date_col, geo_col)} holds {df.loc[bad, c].iloc[0]!r}" if bad.any() else "its numbers are stored as text"
+    what = (f"{_where(df, bad, date_col, geo_col)} holds {df.loc[bad, c].iloc[0]!r}" if bad.any()
+            else "its numbers are stored as text")
     number = fix_for(f"clean entries such as '1,000' or '$5' and convert it with pd.to_numeric(df[{c!r}])",
                      f"clean entries such as '1,000' or '$5' in the file")
-    category = fix_for(f"; if it is a category, pass categorical_cols=[{c!r}] to one-hot encode it",
-                       f"; if it is a category, add --categorical {c} to one-hot encode it") if is_control else ""
+    category = (fix_for(f"; if it is a category, pass categorical_cols=[{c!r}] to one-hot encode it",
+                        f"; if it is a category, add --categorical {c} to one-hot encode it")
+                if is_control else "")
     return f"column {c!r} is not numeric (dtype {df[c].dtype}; {what}); fix: {number}{category}"
 
-# %% ../nbs/00_data.ipynb #42f40ddd
+# %% ../nbs/00_data.ipynb #6a36a779
 def _where(df, mask, date_col, geo_col) -> str:
     "Describe the first offending row: its label, its week (and geo)."
     # positional: labels may repeat
@@ -449,6 +451,7 @@ def _where(df, mask, date_col, geo_col) -> str:
     # the CLI numbers rows by file line + (f", geo {r[geo_col]!r}" if geo_col else "")
     return f"{n} row{'s' * (n != 1)}, first at {fix_for('row', 'line')} {i}, week {week}"
 
+# %% ../nbs/00_data.ipynb #f3b8d15e
 def _check_values(df, date_col, channel_cols, finite_cols, geo_col) -> None:
     "Spend finite and >= 0; target, controls, static finite."
     for c in channel_cols:

@@ -56,9 +56,8 @@ def plot_fit(mmm, target_name: str | None = None) -> matplotlib.figure.Figure:
     # the preset fits every week: those weeks are not held out
     if mmm.data.n_train < len(dates):
         held = getattr(getattr(mmm, "cfg", None), "fit_weeks", "train") != "all"
-        ax.axvspan(dates[mmm.data.n_train], dates[-1], color="grey", alpha=0.2,
-                   label="holdout weeks" if held else "final weeks (fitted too; holdout_fit() refits without "
-                   "them)")
+        ax.axvspan(dates[mmm.data.n_train], dates[-1], color="grey", alpha=0.2, label="holdout weeks" if held
+                   else "final weeks (fitted too; holdout_fit() refits without them)")
     name = target_name or pre.target_col
     _labels(ax, f"{name.capitalize()} per week: actual and model", "week",
             _with_scale(name + (f", sum of {G} geos" if G > 1 else ""), word))

@@ -33,7 +33,7 @@ def plot_scaling(results: pd.DataFrame, axes=None):
     plt.tight_layout()
     return axes
 
-# %% ../nbs/17_scale.ipynb #ce7dfe30
+# %% ../nbs/17_scale.ipynb #aa10681f
 def _fit_market(cfg: MMMConfig, df: pd.DataFrame, roles: dict) -> CausalMMM:
     "One market's fit: `CausalMMM(cfg).fit(df, **roles)`."
     return CausalMMM(cfg).fit(df, progress=False, **roles)
@@ -47,12 +47,14 @@ def fit_markets(markets: dict, cfg: MMMConfig | None = None, n_jobs: int = 1, pr
             f"{type(markets).__name__} of length {len(markets)}")
     for name, df in markets.items():
         if not isinstance(df, pd.DataFrame):
-            raise TypeError(f"market {name!r} is a {type(df).__name__}, not a DataFrame; fix: pass {{name: frame}}, one frame per market")
-    cfgs = [cfg if cfg is not None else MMMConfig.decomposed(panel=is_panel(df,
-        roles.get("geo_col"))) for df in markets.values()]
+            raise TypeError(f"market {name!r} is a {type(df).__name__}, not a DataFrame; fix: pass "
+                            "{name: frame}, one frame per market")
+    cfgs = [cfg if cfg is not None else MMMConfig.decomposed(panel=is_panel(df, roles.get("geo_col")))
+            for df in markets.values()]
     return dict(zip(markets, fan_out(_fit_market, [(c, df, roles) for c, df in zip(cfgs, markets.values())],
                                      n_jobs, progress)))
 
+# %% ../nbs/17_scale.ipynb #5a47b0d2
 def markets_zero_spend(fits: dict, **kwargs) -> pd.DataFrame:
     ("Every market's zero-spend attribution (`ATEEstimator.zero_spend`, kwargs passed on) in one frame, "
      "`market` first.")
