@@ -41,19 +41,24 @@ def additive_mask(rel_bias: torch.Tensor | None, mask: torch.Tensor | None) -> t
 
 # %% ../nbs/02_attention.ipynb #745766ce
 class MultiHeadAttention(nn.Module):
-    "Multi-head attention with an additive relative bias and a causal mask: queries from q_in, keys/values from kv_in."
+    ("Multi-head attention with an additive relative bias and a causal mask: queries from q_in, keys/values "
+     "from kv_in.")
     def __init__(self, d_model: int, n_heads: int, dropout: float = 0.0):
         super().__init__()
-        if d_model % n_heads: raise ValueError(f"d_model ({d_model}) must be divisible by n_heads ({n_heads})")
+        if d_model % n_heads: raise ValueError(
+            f"d_model ({d_model}) must be divisible by n_heads ({n_heads})")
         self.n_heads, self.d_head, self.dropout = n_heads, d_model // n_heads, dropout
-        self.q, self.kv, self.out = nn.Linear(d_model, d_model), nn.Linear(d_model, 2 * d_model), nn.Linear(d_model, d_model)
+        self.q, self.kv, self.out = nn.Linear(d_model, d_model), nn.Linear(d_model, 2 * d_model), nn.Linear(
+            d_model, d_model)
 
     def forward(self, q_in, kv_in, rel_bias=None, mask=None):
         "q_in (B,T,d), kv_in (B,S,d), rel_bias (H,T,S) float, mask (T,S) bool -> (B,T,d)."
         B, T, d = q_in.shape
         q = self.q(q_in).view(B, T, self.n_heads, self.d_head).transpose(1, 2)            # (B, H, T, d_h)
-        k, v = self.kv(kv_in).view(B, -1, 2, self.n_heads, self.d_head).permute(2, 0, 3, 1, 4)  # 2 x (B, H, S, d_h)
-        bias = additive_mask(rel_bias, mask)                          # (H, T, S): a leading 1 keeps the fused kernel
+        # 2 x (B, H, S, d_h)
+        k, v = self.kv(kv_in).view(B, -1, 2, self.n_heads, self.d_head).permute(2, 0, 3, 1, 4)
+        # (H, T, S): a leading 1 keeps the fused kernel
+        bias = additive_mask(rel_bias, mask)
         att = F.scaled_dot_product_attention(q, k, v, attn_mask=None if bias is None else bias.unsqueeze(0),
                                              dropout_p=self.dropout if self.training else 0.0)
         return self.out(att.transpose(1, 2).reshape(B, T, d))                             # (B, T, d_model)

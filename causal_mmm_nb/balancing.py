@@ -23,7 +23,8 @@ def alpha_schedule(progress: float, alpha: float) -> float:
 
 # %% ../nbs/04_balancing.ipynb #b6a50dc1
 def model_inputs(data, creative=None, spend=None) -> dict:
-    "Keyword arguments of `CausalTransformer.forward` for `data` (an `MMMTensors`), optionally with other `spend`."
+    ("Keyword arguments of `CausalTransformer.forward` for `data` (an `MMMTensors`), optionally with other "
+     "`spend`.")
     static = data.static if data.static is not None and data.static.shape[-1] > 0 else None
     return dict(spend=data.spend if spend is None else spend, controls=data.controls,
                 target=data.target, static=static, creative=creative)
@@ -35,7 +36,8 @@ def week_masks(n_weeks: int, n_train: int, device=None) -> tuple:
 
 # %% ../nbs/04_balancing.ipynb #1c8556fa
 def masked_mse(pred: torch.Tensor, target, weeks: torch.Tensor) -> torch.Tensor:
-    "Mean squared error of `pred` (G, T, ...) against `target` (tensor or number) over the weeks in `weeks` (T,)."
+    ("Mean squared error of `pred` (G, T, ...) against `target` (tensor or number) over the weeks in `weeks` "
+     "(T,).")
     p = pred[:, weeks]
     t = target[:, weeks] if torch.is_tensor(target) else torch.full_like(p, float(target))
     return F.mse_loss(p, t)
@@ -60,7 +62,8 @@ def adversary_head(model: nn.Module) -> nn.Module:
                     "G_A must be one module applied to phi")
 
 def apply_head(head: nn.Module, phi: torch.Tensor, n_channels: int) -> torch.Tensor:
-    "G_A(phi) -> (G, T, K); passes `n_channels` when the head's forward takes it (heads whose size does not depend on K)."
+    ("G_A(phi) -> (G, T, K); passes `n_channels` when the head's forward takes it (heads whose size does not "
+     "depend on K).")
     return head(phi, n_channels) if len(inspect.signature(head.forward).parameters) > 1 else head(phi)
 
 def set_requires_grad(params, flag: bool):
@@ -76,7 +79,8 @@ def check_finite(losses: dict, where: str = ""):
     vals = {k: float(v.detach()) if torch.is_tensor(v) else float(v) for k, v in losses.items()}
     if not all(math.isfinite(v) for v in vals.values()):
         shown = ", ".join(f"{k}={v:.4g}" for k, v in vals.items())
-        raise NonFiniteLossError(f"non-finite loss at {where or 'this step'}: {shown}. No weights were updated; "
+        raise NonFiniteLossError(f"non-finite loss at {where or 'this step'}: {shown}. No weights were "
+            "updated; "
                                  "check the data for NaN/inf or extreme values, or lower cfg.lr.")
 
 # %% ../nbs/04_balancing.ipynb #096d3539
@@ -85,13 +89,15 @@ def clip_gradients(params, max_norm, where: str = ""):
     params = [p for p in params if p.grad is not None]
     norm = torch.nn.utils.clip_grad_norm_(params, max_norm if max_norm else float("inf"))
     if not torch.isfinite(norm):
-        raise NonFiniteLossError(f"non-finite gradient norm at {where or 'this step'} ({float(norm)}); no weights were updated.")
+        raise NonFiniteLossError(f"non-finite gradient norm at {where or 'this step'} ({float(norm)}); no "
+            "weights were updated.")
     return float(norm)
 
 # %% ../nbs/04_balancing.ipynb #a9dd1325
 def adversary_step(head: nn.Module, phi: torch.Tensor, spend: torch.Tensor, weeks: torch.Tensor,
                    optimizer: torch.optim.Optimizer, grad_clip=None, where: str = "") -> dict:
-    "Step (1): update G_A alone to predict normalised `spend` (G, T, K) from the detached `phi` (G, T, d_phi)."
+    ("Step (1): update G_A alone to predict normalised `spend` (G, T, K) from the detached `phi` (G, T, "
+     "d_phi).")
     a_hat = apply_head(head, phi.detach(), spend.shape[-1])      # (G, T, K), no path to the encoder
     loss = masked_mse(a_hat, spend, weeks)
     check_finite({"loss_adv": loss}, f"{where} step (1)")
@@ -108,14 +114,17 @@ def confusion_loss(head: nn.Module, phi: torch.Tensor, weeks: torch.Tensor, n_ch
 
 # %% ../nbs/04_balancing.ipynb #a60afe09
 def main_step(model: nn.Module, head: nn.Module, out, target: torch.Tensor, weeks: torch.Tensor,
-              optimizer: torch.optim.Optimizer, alpha_p: float, grad_clip=None, extra_losses=None, where: str = "") -> dict:
+              optimizer: torch.optim.Optimizer, alpha_p: float, grad_clip=None, extra_losses=None,
+              where: str = "") -> dict:
     "Step (2): update encoder + G_Y on `L_GY + alpha_p * L_conf` (+ `extra_losses`) with G_A frozen."
     set_requires_grad(head.parameters(), False)
     try:
         losses = dict(loss_y=masked_mse(out.y_hat, target, weeks))
-        losses["loss_conf"] = confusion_loss(head, out.phi, weeks, out.a_hat.shape[-1]) if alpha_p > 0 else losses["loss_y"].new_zeros(())
+        losses["loss_conf"] = confusion_loss(head, out.phi, weeks,
+            out.a_hat.shape[-1]) if alpha_p > 0 else losses["loss_y"].new_zeros(())
         losses.update(extra_losses or {})
-        total = losses["loss_y"] + alpha_p * losses["loss_conf"] + sum(v for k, v in losses.items() if k not in ("loss_y", "loss_conf"))
+        total = losses["loss_y"] + alpha_p * losses["loss_conf"] + sum(
+            v for k, v in losses.items() if k not in ("loss_y", "loss_conf"))
         check_finite(losses | {"loss_total": total}, f"{where} step (2)")
         optimizer.zero_grad(set_to_none=True)
         total.backward()
@@ -138,5 +147,6 @@ def balanced_step(model: nn.Module, data, weeks: torch.Tensor, main_opt, adv_opt
 
 # %% ../nbs/04_balancing.ipynb #d5f7d999
 def make_ema(model: nn.Module, decay: float = 0.99) -> AveragedModel:
-    "An exponential moving average of `model`'s weights and buffers: `theta_ema <- decay*theta_ema + (1-decay)*theta`."
+    ("An exponential moving average of `model`'s weights and buffers: `theta_ema <- decay*theta_ema + "
+     "(1-decay)*theta`.")
     return AveragedModel(model, multi_avg_fn=get_ema_multi_avg_fn(decay), use_buffers=True)

@@ -25,7 +25,8 @@ def panel_arrays(df: pd.DataFrame, date_col: str, cols, geo_col: str | None = No
     return arr, geos, dates, d.index.to_numpy().reshape(G, T)
 
 # %% ../nbs/12_baselines.ipynb #b46cc222
-def baseline_features(dates: pd.DatetimeIndex, t0, n_geos: int, controls: np.ndarray, control_mean, control_std,
+def baseline_features(dates: pd.DatetimeIndex, t0, n_geos: int, controls: np.ndarray, control_mean,
+                      control_std,
                       n_harmonics: int = 2, trend: bool = True) -> np.ndarray:
     "Geo intercepts, linear trend, yearly Fourier terms and standardised controls: (G, T, P)."
     G, T = n_geos, len(dates)
@@ -48,11 +49,14 @@ def ridge_lstsq(X: np.ndarray, y: np.ndarray, penalised: np.ndarray, ridge: floa
 
 # %% ../nbs/12_baselines.ipynb #76cedf36
 class LinearMMM:
-    "Regression of y/s_g on baseline terms and per-channel media features; subclasses define `media_features`."
+    ("Regression of y/s_g on baseline terms and per-channel media features; subclasses define "
+     "`media_features`.")
     trend, n_harmonics = True, 2
     def __init__(self, ridge: float = 1e-2, nonnegative: bool = True, holdout_weeks: int = 13):
         self.ridge, self.nonnegative, self.holdout_weeks = ridge, nonnegative, holdout_weeks
-    def __repr__(self): return f"{type(self).__name__}(ridge={self.ridge}, nonnegative={self.nonnegative}, holdout_weeks={self.holdout_weeks})"
+    def __repr__(self):
+        return (f"{type(self).__name__}(ridge={self.ridge}, nonnegative={self.nonnegative}, "
+                f"holdout_weeks={self.holdout_weeks})")
     def media_features(self, spend: np.ndarray) -> np.ndarray:
         "Media features (G, T, F) for spend (G, T, K) in original units."
         raise NotImplementedError
@@ -73,7 +77,8 @@ def _arrays(self: LinearMMM, df: pd.DataFrame):
 def fit(self: LinearMMM, df: pd.DataFrame, date_col: str, channel_cols, target_col: str, control_cols=(),
         geo_col: str | None = None, static_cols=()) -> LinearMMM:
     "Fit on all weeks but the final `holdout_weeks`; returns self."
-    validate_mmm_frame(df, date_col, channel_cols, target_col, control_cols, geo_col, min_weeks=self.holdout_weeks + 26)
+    validate_mmm_frame(df, date_col, channel_cols, target_col, control_cols, geo_col,
+                       min_weeks=self.holdout_weeks + 26)
     self.date_col, self.channel_cols, self.target_col = date_col, list(channel_cols), target_col
     self.control_cols, self.geo_col = list(control_cols), geo_col
     spend, controls, y, dates, self.geos, _ = self._arrays(df)
@@ -131,14 +136,17 @@ def predict(self: LinearMMM, df: pd.DataFrame) -> pd.Series:
     "Predicted target per row of `df` (same index), in original units."
     spend, controls, _, dates, geos, rows = self._arrays(df)
     if geos != self.geos: raise ValueError(f"predict needs the fitted geos {self.geos}, got {geos}")
-    return pd.Series(self._mean(spend, controls, dates).ravel(), index=rows.ravel(), name=self.target_col).reindex(df.index)
+    return pd.Series(self._mean(spend, controls, dates).ravel(), index=rows.ravel(),
+                     name=self.target_col).reindex(df.index)
 
 # %% ../nbs/12_baselines.ipynb #ab137c03
 @patch
 def contributions(self: LinearMMM) -> pd.DataFrame:
-    "Per (week, geo) rows of the fitted frame: each channel's zero-spend contribution (actual minus channel off), original units."
+    ("Per (week, geo) rows of the fitted frame: each channel's zero-spend contribution (actual minus channel "
+     "off), original units.")
     spend, controls, _, dates, geos, _ = self._arrays(self.data_)
-    actual, frame = self._mean(spend, controls, dates), dict(week=np.tile(dates, len(geos)), geo=np.repeat(geos, len(dates)))
+    actual, frame = self._mean(spend, controls, dates), dict(
+        week=np.tile(dates, len(geos)), geo=np.repeat(geos, len(dates)))
     for k, c in enumerate(self.channel_cols):
         off = spend.copy(); off[..., k] = 0.0
         frame[c] = (actual - self._mean(off, controls, dates)).ravel()
@@ -149,7 +157,8 @@ def zero_spend(self: LinearMMM) -> pd.DataFrame:
     "Zero-spend attribution over the fitted frame: channel, ate, share, spend, roi (original units)."
     ate = self.contributions()[self.channel_cols].sum().to_numpy()
     total = self._arrays(self.data_)[0].sum((0, 1))
-    return pd.DataFrame(dict(channel=self.channel_cols, ate=ate, share=ate / ate.sum(), spend=total, roi=ate / total))
+    return pd.DataFrame(dict(channel=self.channel_cols, ate=ate, share=ate / ate.sum(), spend=total,
+                             roi=ate / total))
 
 # %% ../nbs/12_baselines.ipynb #bb571a33
 class OracleMMM(LinearMMM):
@@ -162,7 +171,8 @@ class OracleMMM(LinearMMM):
         p, gi = self.truth.params, [self.truth.geos.index(g) for g in self.geos]
         ki = [self.truth.channels.index(c) for c in self.channel_cols]
         size = (p["sizes"][gi] / self.y_scale)[:, None]                                      # (G, 1)
-        h = hill(adstock(spend, p["kernels"][:, ki]) / p["ref"][gi][:, None, ki], p["kappa"][ki], p["slope"][ki])
+        h = hill(adstock(spend, p["kernels"][:, ki]) / p["ref"][gi][:, None, ki], p["kappa"][ki],
+                 p["slope"][ki])
         feats = [h * size[..., None]]
         if p["synergy"] is not None:
             i, j = (ki.index(c) for c in p["synergy"])
@@ -173,7 +183,8 @@ class OracleMMM(LinearMMM):
 class NaiveRegressionMMM(LinearMMM):
     "OLS of the target on raw spend and controls (geo intercepts for panels): ATE = coef x spend."
     trend, n_harmonics = False, 0
-    def __init__(self, holdout_weeks: int = 13): super().__init__(ridge=0.0, nonnegative=False, holdout_weeks=holdout_weeks)
+    def __init__(self, holdout_weeks: int = 13): super().__init__(
+        ridge=0.0, nonnegative=False, holdout_weeks=holdout_weeks)
     def media_features(self, spend: np.ndarray) -> np.ndarray:
         "Raw spend (G, T, K)."
         return spend
@@ -184,8 +195,10 @@ class NaiveRegressionMMM(LinearMMM):
 
 # %% ../nbs/12_baselines.ipynb #b6a15492
 class ClassicalMMM(LinearMMM):
-    "Geometric adstock + Hill saturation + linear baseline; shapes by coordinate grid search, coefficients by ridge."
-    def __init__(self, decays=tuple(np.round(np.arange(0, 0.85, 0.1), 2)), gammas=tuple(np.round(np.arange(0.3, 1.01, 0.1), 2)),
+    ("Geometric adstock + Hill saturation + linear baseline; shapes by coordinate grid search, coefficients "
+     "by ridge.")
+    def __init__(self, decays=tuple(np.round(np.arange(0, 0.85, 0.1), 2)),
+                 gammas=tuple(np.round(np.arange(0.3, 1.01, 0.1), 2)),
                  slopes=(1.0, 1.5, 2.0, 3.0), n_passes: int = 3, kernel_length: int = 13, ridge: float = 1e-2,
                  nonnegative: bool = True, holdout_weeks: int = 13):
         super().__init__(ridge, nonnegative, holdout_weeks)

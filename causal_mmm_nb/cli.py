@@ -35,10 +35,12 @@ def _causal_mmm():
 
 def make_config(size: str, has_geo: bool, epochs: int | None = None, seed: int = 0, head: str = "decomposed",
                 holdout_weeks: int | None = None):
-    "MMMConfig for the command line: the decomposed preset (its panel variant with a geo column), or for the plain head 'small', 'default' or 'auto'."
+    ("MMMConfig for the command line: the decomposed preset (its panel variant with a geo column), or for "
+     "the plain head 'small', 'default' or 'auto'.")
     from causal_mmm_nb.streams import MMMConfig
     import causal_mmm_nb.decomposed  # noqa: F401  (adds MMMConfig.decomposed)
-    kw = dict(seed=seed) | (dict(epochs=epochs) if epochs else {}) | ({} if holdout_weeks is None else dict(holdout_weeks=holdout_weeks))
+    kw = dict(seed=seed) | (dict(epochs=epochs) if epochs else {}) | (
+        {} if holdout_weeks is None else dict(holdout_weeks=holdout_weeks))
     if head == "decomposed": return MMMConfig.decomposed(panel=has_geo, **kw)
     small = size == "small" or (size == "auto" and not has_geo)
     return MMMConfig.small(**kw) if small else MMMConfig(**kw)
@@ -53,8 +55,10 @@ def save_plots(mmm, est, out: Path, truth=None, attribution=None, curves=None) -
     attribution = est.zero_spend() if attribution is None else attribution
     curves = curves or {c: est.roi_curve(c, np.linspace(0, 2, 11)) for c in est.channels}
     figs = dict(fit=plots.plot_fit(mmm), attribution=plots.plot_attribution(attribution, truth, unit=name),
-                contributions=plots.plot_contributions(est.contributions(), unit=name), roi_curves=plots.plot_roi_curves(curves, unit=name),
-                marginal_roi=plots.plot_marginal_roi(est.marginal_roi(), unit=f"{name} per unit of spend"), losses=plots.plot_losses(mmm.history))
+                contributions=plots.plot_contributions(est.contributions(), unit=name),
+                roi_curves=plots.plot_roi_curves(curves, unit=name),
+                marginal_roi=plots.plot_marginal_roi(est.marginal_roi(), unit=f"{name} per unit of spend"),
+                losses=plots.plot_losses(mmm.history))
     paths = []
     for key, fig in figs.items():
         paths.append(out / f"{key}.png"); fig.savefig(paths[-1], dpi=100); plt.close(fig)
@@ -62,14 +66,16 @@ def save_plots(mmm, est, out: Path, truth=None, attribution=None, curves=None) -
 
 # %% ../nbs/10_cli.ipynb #8aa5d5da
 def write_outputs(mmm, out: Path, truth=None) -> pd.DataFrame:
-    "Save the model, attribution.csv, roi_curves.csv, marginal_roi.csv and the plots into `out`; return the attribution."
+    ("Save the model, attribution.csv, roi_curves.csv, marginal_roi.csv and the plots into `out`; return the "
+     "attribution.")
     out.mkdir(parents=True, exist_ok=True)
     mmm.save(out / "model")
     est = mmm.ate_estimator()
     att = est.zero_spend()
     curves = {c: est.roi_curve(c, np.linspace(0, 2, 11)) for c in est.channels}
     att.to_csv(out / "attribution.csv", index=False)
-    pd.concat([c.assign(channel=k) for k, c in curves.items()])[["channel", *curves[est.channels[0]].columns]].to_csv(out / "roi_curves.csv", index=False)
+    pd.concat([c.assign(channel=k) for k, c in curves.items()])[
+        ["channel", *curves[est.channels[0]].columns]].to_csv(out / "roi_curves.csv", index=False)
     est.marginal_roi().to_csv(out / "marginal_roi.csv", index=False)
     save_plots(mmm, est, out / "plots", truth, att, curves)
     return att
@@ -88,7 +94,8 @@ def fit_warnings(mmm, att: pd.DataFrame, floor: float = 0.005) -> list:
     "Plain-language warnings about a fit that should not be read as an answer as it stands."
     from causal_mmm_nb.core import collapse_message
     out, name = [], mmm.preprocessor.target_col
-    if mmm.best_epoch == 0 and len(mmm.history) > 1: out.append("the kept epoch is the first one: the model has barely trained; raise --epochs")
+    if mmm.best_epoch == 0 and len(mmm.history) > 1: out.append(
+        "the kept epoch is the first one: the model has barely trained; raise --epochs")
     total = float(np.abs(mmm.preprocessor.inverse_target(mmm.data.target, mmm.data.geos)).sum())
     collapsed = collapse_message(float(att.ate.clip(lower=0).sum()), total, name, floor)
     return out + ([collapsed] if collapsed else [])
@@ -96,8 +103,10 @@ def fit_warnings(mmm, att: pd.DataFrame, floor: float = 0.005) -> list:
 def fit_summary(mmm, att: pd.DataFrame, seconds: float) -> str:
     "The text printed after `causal-mmm fit`: data, kept epoch, holdout fit, attribution, warnings."
     d, h = mmm.data, mmm.holdout_fit()
-    head = (f"fitted {len(d.dates)} weeks x {len(d.geos)} geo(s), {len(d.channels)} channels, {mmm.cfg.outcome_head} head, "
-            f"in {seconds:.0f} s; kept epoch {mmm.best_epoch + 1} of {len(mmm.history)} run (lowest holdout loss)")
+    head = (f"fitted {len(d.dates)} weeks x {len(d.geos)} geo(s), {len(d.channels)} channels, "
+            f"{mmm.cfg.outcome_head} head, "
+            f"in {seconds:.0f} s; kept epoch {mmm.best_epoch + 1} of {len(mmm.history)} run (lowest holdout "
+            "loss)")
     fit = f"holdout fit, final {h['weeks']} weeks: R² {h['r2']:.3f}, MAPE {h['mape']:.2%}"
     lines = [head, fit, "zero-spend attribution (whole period, original units):", _table(att)]
     return "\n".join(lines + [f"warning: {w}" for w in fit_warnings(mmm, att)])
@@ -107,7 +116,8 @@ def attribution_vs_truth(att: pd.DataFrame, truth) -> tuple[pd.DataFrame, float]
     "Estimated vs true ATE, share and ROI per channel, and the ATE error sum|ATE_hat - ATE| / sum|ATE|."
     t = truth.summary().set_index("channel")
     a = att.set_index("channel")
-    tab = pd.DataFrame(dict(ate=a.ate, true_ate=t.ate, share=a.share, true_share=t.share, roi=a.roi, true_roi=t.roi)).reset_index()
+    tab = pd.DataFrame(dict(ate=a.ate, true_ate=t.ate, share=a.share, true_share=t.share, roi=a.roi,
+                            true_roi=t.roi)).reset_index()
     return tab, ate_error(att, truth)
 
 # %% ../nbs/10_cli.ipynb #9b5473d7
@@ -118,18 +128,22 @@ def cmd_demo(args) -> int:
     roles = truth.column_roles()
     from causal_mmm_nb.core import is_panel
     cfg = make_config(args.size, is_panel(df, roles["geo_col"]), args.epochs, args.seed, args.head)
-    print(f"demo: preset {args.preset!r} (seed {args.seed}), {len(df)} rows; fitting the {cfg.outcome_head} head, up to {cfg.epochs} epochs", file=sys.stderr)
+    print(f"demo: preset {args.preset!r} (seed {args.seed}), {len(df)} rows; fitting the {cfg.outcome_head} "
+          f"head, up to {cfg.epochs} epochs", file=sys.stderr)
     t0 = time.perf_counter()
     mmm = CausalMMM(cfg).fit(df, **roles, progress=not args.quiet)
     replaced = Path(args.out).exists()
-    if replaced: shutil.rmtree(args.out)                                           # the demo's own folder: replaced, and said so
+    # the demo's own folder: replaced, and said so
+    if replaced: shutil.rmtree(args.out)
     att = write_outputs(mmm, Path(args.out), truth)
     tab, err = attribution_vs_truth(att, truth)
-    print(f"attribution vs truth (zero-spend ATE over all weeks, rolled out; {time.perf_counter() - t0:.0f} s):")
+    print(f"attribution vs truth (zero-spend ATE over all weeks, rolled out; {time.perf_counter() - t0:.0f} "
+          "s):")
     print(_table(tab))
     print(f"ATE error sum|ATE_hat - ATE| / sum|ATE| = {err:.2f}")
     for w in fit_warnings(mmm, att): print(f"warning: {w}")
-    print(f"outputs and plots written to {args.out}" + (" (the previous demo there was replaced)" if replaced else ""))
+    print(f"outputs and plots written to {args.out}" + (" (the previous demo there was replaced)" if replaced
+                                                        else ""))
     return 0
 
 # %% ../nbs/10_cli.ipynb #3355b3aa
@@ -145,51 +159,64 @@ def _delimiter(p: Path) -> str:
 
 # %% ../nbs/10_cli.ipynb #01da4ca1
 def read_frame(path: str, date_col: str) -> pd.DataFrame:
-    "Read a CSV (comma, semicolon, tab or | separated) and parse its date column; clear errors naming the file, line and fix."
+    ("Read a CSV (comma, semicolon, tab or | separated) and parse its date column; clear errors naming the "
+     "file, line and fix.")
     p = Path(path)
     if not p.is_file(): raise FileNotFoundError(f"no such file: {path}")
     sep = _delimiter(p)
     try: df = pd.read_csv(p, sep=sep)
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as e:
-        raise MMMDataError(f"{path} is not a readable CSV ({' '.join(str(e).split())}); fix: save it as comma-separated text with a header row")
-    if date_col not in df.columns: raise MMMDataError(f"--date {date_col!r} is not a column of {path} (read with separator {sep!r}); columns are {list(df.columns)}")
+        raise MMMDataError(f"{path} is not a readable CSV ({' '.join(str(e).split())}); fix: save it as "
+            "comma-separated text with a header row")
+    if date_col not in df.columns: raise MMMDataError(f"--date {date_col!r} is not a column of {path} (read "
+        f"with separator {sep!r}); columns are {list(df.columns)}")
     if len(df) == 0: raise MMMDataError(f"{path} has a header but no rows; fix: export the weekly rows too")
     dates = pd.to_datetime(df[date_col], errors="coerce", format="mixed")
     bad = dates.isna()
-    if bad.any(): raise MMMDataError(f"date column {date_col!r}: line {int(np.argmax(bad.to_numpy())) + 2} of {path} holds "
-                                     f"{df[date_col][bad].iloc[0]!r}, which is not a date; fix: use ISO dates like 2023-01-02 in every row")
-    return df.assign(**{date_col: dates}).set_axis(pd.RangeIndex(2, len(df) + 2))   # rows named by their line in the file
+    if bad.any(): raise MMMDataError(f"date column {date_col!r}: line {int(np.argmax(bad.to_numpy())) + 2} "
+        f"of {path} holds "
+                                     f"{df[date_col][bad].iloc[0]!r}, which is not a date; fix: use ISO "
+                                     "dates like 2023-01-02 in every row")
+    # rows named by their line in the file
+    return df.assign(**{date_col: dates}).set_axis(pd.RangeIndex(2, len(df) + 2))
 
 # %% ../nbs/10_cli.ipynb #7754d8dd
 def prepare_out(out: str, force: bool) -> Path:
     "The output folder, refused when it exists and is not empty unless `force` (then it is emptied first)."
     p = Path(out)
     if p.exists() and (not p.is_dir() or any(p.iterdir())):
-        if not force: raise MMMDataError(f"--out {out} already exists and is not empty; fix: choose a new folder, or add --force to replace it")
+        if not force: raise MMMDataError(f"--out {out} already exists and is not empty; fix: choose a new "
+            "folder, or add --force to replace it")
         shutil.rmtree(p) if p.is_dir() else p.unlink()
     return p
 
 # %% ../nbs/10_cli.ipynb #f37bbadd
 def read_lift_tests(path: str) -> pd.DataFrame:
-    "The lift-test CSV of `--lift-tests` (columns channel, start, end, spend_multiplier, lift, lift_sd, optional geo), rows named by file line."
+    ("The lift-test CSV of `--lift-tests` (columns channel, start, end, spend_multiplier, lift, lift_sd, "
+     "optional geo), rows named by file line.")
     p = Path(path)
     if not p.is_file(): raise FileNotFoundError(f"no such file: {path} (--lift-tests)")
     try: t = pd.read_csv(p, sep=_delimiter(p), dtype={"start": str, "end": str, "geo": str, "channel": str})
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as e:
-        raise MMMDataError(f"--lift-tests {path} is not a readable CSV ({' '.join(str(e).split())}); fix: one header row, then one row per test")
+        raise MMMDataError(f"--lift-tests {path} is not a readable CSV ({' '.join(str(e).split())}); fix: "
+            "one header row, then one row per test")
     return t.set_axis(pd.RangeIndex(2, len(t) + 2))                  # rows named by their line in the file
 
 # %% ../nbs/10_cli.ipynb #9fa49d9d
 def cmd_fit(args) -> int:
-    "Fit CausalMMM on a CSV, write model, attribution.csv, roi_curves.csv, marginal_roi.csv and plots, print the summary."
+    ("Fit CausalMMM on a CSV, write model, attribution.csv, roi_curves.csv, marginal_roi.csv and plots, "
+     "print the summary.")
     CausalMMM = _causal_mmm()
     out = prepare_out(args.out, args.force)
     df = read_frame(args.data, args.date)
-    roles = dict(date_col=args.date, channel_cols=_names(args.channels), target_col=args.target, control_cols=_names(args.controls),
+    roles = dict(date_col=args.date, channel_cols=_names(args.channels), target_col=args.target,
+                 control_cols=_names(args.controls),
                  geo_col=args.geo, static_cols=_names(args.static), categorical_cols=_names(args.categorical))
-    if not roles["channel_cols"]: raise MMMDataError("--channels is empty; fix: name the spend columns, e.g. --channels tv,search")
+    if not roles["channel_cols"]: raise MMMDataError("--channels is empty; fix: name the spend columns, e.g. "
+        "--channels tv,search")
     from causal_mmm_nb.core import is_panel
-    cfg = make_config(args.size, is_panel(df, args.geo), args.epochs, args.seed, args.head, args.holdout_weeks)
+    cfg = make_config(args.size, is_panel(df, args.geo), args.epochs, args.seed, args.head,
+                      args.holdout_weeks)
     t0 = time.perf_counter()
     lift = read_lift_tests(args.lift_tests) if args.lift_tests else None
     mmm = CausalMMM(cfg).fit(df, **roles, progress=not args.quiet, lift_tests=lift)
@@ -218,7 +245,8 @@ def cmd_shift(args) -> int:
     "Print the change in outcome when FRACTION of FROM's spend moves to TO."
     est = load_model(args.model_dir).ate_estimator()
     delta = est.budget_shift(args.from_channel, args.to_channel, args.fraction, window=args.window)
-    moved = args.fraction * est.spend_raw[:, est.window_mask(args.window), est.channels.index(args.from_channel)].sum()
+    moved = args.fraction * est.spend_raw[:, est.window_mask(args.window),
+                                          est.channels.index(args.from_channel)].sum()
     print(f"moving {args.fraction:.0%} of {args.from_channel!r} spend ({moved:,.0f}) to {args.to_channel!r}: "
           f"change in outcome {delta:+,.0f}")
     return 0
@@ -230,7 +258,8 @@ def cmd_check(args) -> int:
     import causal_mmm_nb.uncertainty  # noqa: F401  (adds CausalMMM.recovery_check)
     t0 = time.perf_counter()
     rc = mmm.recovery_check(n_refits=args.refits)
-    print(f"self-check: {args.refits} refits on outcomes generated by the model ({time.perf_counter() - t0:.0f} s); "
+    print(f"self-check: {args.refits} refits on outcomes generated by the model "
+          f"({time.perf_counter() - t0:.0f} s); "
           f"together they recover {rc.attrs['total_recovery']:.0%} of its total media effect")
     print(_table(rc.drop(columns="verdict")))
     for ch, v in zip(rc.channel, rc.verdict): print(f"{ch}: {v}")
@@ -238,13 +267,15 @@ def cmd_check(args) -> int:
 
 # %% ../nbs/10_cli.ipynb #2cd57984
 def cmd_intervals(args) -> int:
-    "Print (and write) 80 % intervals of a saved model's zero-spend ATE, share and ROI from bootstrap refits (chapter 08a)."
+    ("Print (and write) 80 % intervals of a saved model's zero-spend ATE, share and ROI from bootstrap "
+     "refits (chapter 08a).")
     mmm = load_model(args.model_dir)
     from causal_mmm_nb.uncertainty import MMMEnsemble
     t0 = time.perf_counter()
     ens = MMMEnsemble(n_members=args.refits, n_jobs=args.jobs).bootstrap(mmm)
     z = ens.zero_spend()
-    print(f"{ens.interval:.0%} intervals from {args.refits} bootstrap refits ({time.perf_counter() - t0:.0f} s, {args.jobs} process(es)); "
+    print(f"{ens.interval:.0%} intervals from {args.refits} bootstrap refits ({time.perf_counter() - t0:.0f} "
+          f"s, {args.jobs} process(es)); "
           f"their arms are widened {ens.widen:g} x, as calibrated in chapter 13's benchmark")
     _write_table(z, Path(args.model_dir) / "intervals.csv")
     return 0
@@ -256,12 +287,14 @@ def cmd_review(args) -> int:
     import causal_mmm_nb.review  # noqa: F401  (adds CausalMMM.review)
     t0 = time.perf_counter()
     t = mmm.review(placebo=not args.fast, stability=not args.fast)
-    print(f"model review ({time.perf_counter() - t0:.0f} s): {(t.status == 'fail').sum()} fail, {(t.status == 'review').sum()} to review, "
+    print(f"model review ({time.perf_counter() - t0:.0f} s): {(t.status == 'fail').sum()} fail, "
+          f"{(t.status == 'review').sum()} to review, "
           f"{(t.status == 'pass').sum()} pass")
-    for r in t.itertuples(): print(f"{r.status:6s}  {r.check}{' (' + r.channel + ')' if r.channel else ''}: {r.reason}")
+    for r in t.itertuples(): print(f"{r.status:6s}  {r.check}{' (' + r.channel + ')' if r.channel else ''}: "
+        f"{r.reason}")
     return 1 if (t.status == "fail").any() and args.strict else 0
 
-# %% ../nbs/10_cli.ipynb #93723a9f
+# %% ../nbs/10_cli.ipynb #4054bfef
 def parse_bounds(text: str | None) -> dict:
     "`tv=0.8:1.2,search=0.5:2` -> {'tv': (0.8, 1.2), 'search': (0.5, 2.0)}; a clear error for anything else."
     out = {}
@@ -271,25 +304,33 @@ def parse_bounds(text: str | None) -> dict:
         try:
             if not (sep and colon): raise ValueError
             out[name.strip()] = (float(lo), float(hi))
-        except ValueError: raise ValueError(f"--bounds {part!r} must look like CHANNEL=LOW:HIGH (multipliers of current spend), e.g. tv=0.8:1.2") from None
+        except ValueError: raise ValueError(f"--bounds {part!r} must look like CHANNEL=LOW:HIGH (multipliers "
+            "of current spend), e.g. tv=0.8:1.2") from None
     return out
 
+# %% ../nbs/10_cli.ipynb #b143d9c6
 def cmd_optimize(args) -> int:
-    "Print (and write) the budget allocation that maximises a saved model's outcome within the total and bounds (chapter 08c)."
+    ("Print (and write) the budget allocation that maximises a saved model's outcome within the total and "
+     "bounds (chapter 08c).")
     import causal_mmm_nb.budget  # noqa: F401  (adds ATEEstimator.optimize_budget)
     est = load_model(args.model_dir).ate_estimator()
     plan = est.optimize_budget(total=args.total, bounds=parse_bounds(args.bounds), window=args.window)
-    print(f"budget allocation{' over ' + args.window if args.window else ''}: total {plan.optimal_spend.iloc[-1]:,.0f}; "
-          f"predicted change in outcome {plan.outcome_change.iloc[-1]:+,.0f} (the model's answer, not a measured one)")
+    print(f"budget allocation{' over ' + args.window if args.window else ''}: total "
+          f"{plan.optimal_spend.iloc[-1]:,.0f}; "
+          f"predicted change in outcome {plan.outcome_change.iloc[-1]:+,.0f} (the model's answer, not a "
+          "measured one)")
     _write_table(plan, Path(args.model_dir) / "budget.csv")
     return 0
 
 # %% ../nbs/10_cli.ipynb #f9bed23b
 def bench_methods(names: list | None, quick: bool, members: int) -> dict:
-    "Benchmark methods by name: the baselines and, when the library's chapters are built, the causal variants."
-    from causal_mmm_nb.benchmark import BASELINE_METHODS, causal_mmm_methods, causal_mmm_available, CAUSAL_METHODS
+    ("Benchmark methods by name: the baselines and, when the library's chapters are built, the causal "
+     "variants.")
+    from causal_mmm_nb.benchmark import (BASELINE_METHODS, causal_mmm_methods, causal_mmm_available,
+                                         CAUSAL_METHODS)
     short = dict(epochs=60, patience=20) if quick else {}
-    every = dict(BASELINE_METHODS) | (causal_mmm_methods(CAUSAL_METHODS, 2 if quick else members, **short) if causal_mmm_available() else {})
+    every = dict(BASELINE_METHODS) | (causal_mmm_methods(CAUSAL_METHODS, 2 if quick else members, **short)
+                                      if causal_mmm_available() else {})
     names = list(every) if names is None else names
     unknown = [n for n in names if n not in every]
     if unknown: raise ValueError(f"unknown or unavailable methods {unknown}; choose from {list(every)}")
@@ -300,19 +341,23 @@ def cmd_bench(args) -> int:
     "Run the recovery benchmark; write the CSV, the figure and the summary into --out."
     import matplotlib; matplotlib.use("Agg")
     import matplotlib.pyplot as plt
-    from causal_mmm_nb.benchmark import SCENARIOS, QUICK_SCENARIOS, run_benchmark, plot_benchmark, benchmark_report
+    from causal_mmm_nb.benchmark import (SCENARIOS, QUICK_SCENARIOS, run_benchmark, plot_benchmark,
+                                         benchmark_report)
     seeds = [int(x) for x in _names(args.seeds)] or ([0] if args.quick else [0, 1, 2])
     scenarios = _names(args.scenarios) or (QUICK_SCENARIOS if args.quick else list(SCENARIOS))
     bad = [x for x in scenarios if x not in SCENARIOS]
     if bad: raise ValueError(f"unknown scenarios {bad}; choose from {list(SCENARIOS)}")
     methods = bench_methods(_names(args.methods) or None, args.quick, args.members)
-    print(f"scenarios {scenarios}; seeds {seeds}; methods {list(methods)}; {args.jobs} process(es)", file=sys.stderr)
+    print(f"scenarios {scenarios}; seeds {seeds}; methods {list(methods)}; {args.jobs} process(es)",
+          file=sys.stderr)
     t0 = time.perf_counter()
     res = run_benchmark(scenarios, methods, seeds=seeds, progress=not args.quiet, jobs=args.jobs)
     out = Path(args.out); out.mkdir(parents=True, exist_ok=True)
     res.to_csv(out / "benchmark_results.csv", index=False)
-    ax = plot_benchmark(res); ax.figure.tight_layout(); ax.figure.savefig(out / "benchmark.png", dpi=110); plt.close(ax.figure)
-    text = benchmark_report(res, f"{len(res)} fits, seeds {seeds}, {time.perf_counter() - t0:.0f} s wall on {args.jobs} process(es)")
+    ax = plot_benchmark(res); ax.figure.tight_layout(); ax.figure.savefig(out / "benchmark.png", dpi=110)
+    plt.close(ax.figure)
+    text = benchmark_report(res, f"{len(res)} fits, seeds {seeds}, {time.perf_counter() - t0:.0f} s wall on "
+        f"{args.jobs} process(es)")
     (out / "summary.md").write_text(text)
     print(text + f"\nwrote {out / 'benchmark_results.csv'}, {out / 'benchmark.png'}, {out / 'summary.md'}")
     return 0
@@ -321,9 +366,12 @@ def cmd_bench(args) -> int:
 def _add_fit_options(p):
     "Options shared by `fit` and `demo`."
     p.add_argument("--epochs", type=int, default=None, help="maximum training epochs (default: the preset's)")
-    p.add_argument("--holdout-weeks", type=int, default=None, help="final weeks held out to choose the kept epoch and report the fit (default 13)")
-    p.add_argument("--head", default="decomposed", choices=["decomposed", "plain"], help="outcome head (default decomposed)")
-    p.add_argument("--size", default="auto", choices=["auto", "small", "default"], help="plain head's size (auto: small without geos)")
+    p.add_argument("--holdout-weeks", type=int, default=None,
+                   help="final weeks held out to choose the kept epoch and report the fit (default 13)")
+    p.add_argument("--head", default="decomposed", choices=["decomposed", "plain"],
+                   help="outcome head (default decomposed)")
+    p.add_argument("--size", default="auto", choices=["auto", "small", "default"],
+                   help="plain head's size (auto: small without geos)")
     p.add_argument("--seed", type=int, default=0, help="seed of the model's weights and training (default 0)")
     p.add_argument("--quiet", action="store_true", help="no progress bar or progress lines while training")
 
@@ -347,46 +395,70 @@ def build_parser() -> argparse.ArgumentParser:
 def _add_fit_parser(sub):
     "The fit sub-parser: the CSV, its column roles and the output folder."
     f = sub.add_parser("fit", help="fit on a CSV and write the model, attribution, ROI curves and plots",
-                       description="Fit on a CSV (one row per week, or per geo and week) and write the model and its answers.")
-    f.add_argument("data", help="CSV file, one row per week (or per geo and week); comma, semicolon, tab or | separated")
+                       description="Fit on a CSV (one row per week, or per geo and week) and write the model "
+                       "and its answers.")
+    f.add_argument("data", help="CSV file, one row per week (or per geo and week); comma, semicolon, tab or "
+                   "| separated")
     f.add_argument("--date", required=True, help="the date column (one date per week, e.g. 2023-01-02)")
     f.add_argument("--target", required=True, help="the outcome column (sales, revenue, conversions)")
     f.add_argument("--channels", required=True, help="comma-separated spend (or impressions) columns, >= 0")
-    f.add_argument("--controls", default="", help="comma-separated numeric controls that vary by week (price, promo, ...); optional")
-    f.add_argument("--categorical", default="", help="comma-separated categorical controls, one-hot coded (e.g. events); optional")
-    f.add_argument("--geo", default=None, help="the geo id column of a panel; leave out for one national series")
-    f.add_argument("--static", default="", help="comma-separated per-geo constants (population, ...); optional")
-    f.add_argument("--out", required=True, help="output folder (must not exist yet, or be empty; see --force)")
+    f.add_argument("--controls", default="", help="comma-separated numeric controls that vary by week "
+                   "(price, promo, ...); optional")
+    f.add_argument("--categorical", default="", help="comma-separated categorical controls, one-hot coded "
+                   "(e.g. events); optional")
+    f.add_argument("--geo", default=None, help="the geo id column of a panel; leave out for one national "
+                   "series")
+    f.add_argument("--static", default="", help="comma-separated per-geo constants (population, ...); "
+                   "optional")
+    f.add_argument("--out", required=True,
+                   help="output folder (must not exist yet, or be empty; see --force)")
     f.add_argument("--force", action="store_true", help="replace an existing --out folder")
-    f.add_argument("--lift-tests", default=None, help="CSV of lift tests (channel,start,end,spend_multiplier,lift,lift_sd[,geo]) to calibrate on")
+    f.add_argument("--lift-tests", default=None, help="CSV of lift tests "
+                   "(channel,start,end,spend_multiplier,lift,lift_sd[,geo]) to calibrate on")
     _add_fit_options(f); f.set_defaults(func=cmd_fit)
 
 # %% ../nbs/10_cli.ipynb #0fbb2470
 def _add_question_parsers(sub):
     "The attribute, shift and optimize sub-parsers."
     a = sub.add_parser("attribute", help="zero-spend attribution of a saved model")
-    a.add_argument("model_dir"); a.add_argument("--window", default=None, help="START:END dates, either may be empty")
-    a.add_argument("--csv", default=None, help="also write the table to this CSV"); a.set_defaults(func=cmd_attribute)
-    s = sub.add_parser("shift", help="change in outcome when a fraction of one channel's budget moves to another")
-    s.add_argument("model_dir"); s.add_argument("from_channel"); s.add_argument("to_channel"); s.add_argument("fraction", type=float)
+    a.add_argument("model_dir")
+    a.add_argument("--window", default=None, help="START:END dates, either may be empty")
+    a.add_argument("--csv", default=None, help="also write the table to this CSV")
+    a.set_defaults(func=cmd_attribute)
+    s = sub.add_parser("shift", help="change in outcome when a fraction of one channel's budget moves to "
+                       "another")
+    s.add_argument("model_dir"); s.add_argument("from_channel"); s.add_argument("to_channel")
+    s.add_argument("fraction", type=float)
     s.add_argument("--window", default=None); s.set_defaults(func=cmd_shift)
-    o = sub.add_parser("optimize", help="budget allocation that maximises a saved model's outcome, total fixed, channels within bounds")
-    o.add_argument("model_dir"); o.add_argument("--total", type=float, default=None, help="total spend in the window (default: today's)")
-    o.add_argument("--bounds", default=None, help="CHANNEL=LOW:HIGH multipliers, comma-separated (default 0.5:1.5 each)")
-    o.add_argument("--window", default=None, help="START:END dates, either may be empty"); o.set_defaults(func=cmd_optimize)
+    o = sub.add_parser("optimize", help="budget allocation that maximises a saved model's outcome, total "
+                       "fixed, channels within bounds")
+    o.add_argument("model_dir")
+    o.add_argument("--total", type=float, default=None, help="total spend in the window (default: today's)")
+    o.add_argument("--bounds", default=None, help="CHANNEL=LOW:HIGH multipliers, comma-separated (default "
+                   "0.5:1.5 each)")
+    o.add_argument("--window", default=None, help="START:END dates, either may be empty")
+    o.set_defaults(func=cmd_optimize)
 
 # %% ../nbs/10_cli.ipynb #fcc23598
 def _add_check_parsers(sub):
     "The check, intervals and review sub-parsers."
-    c = sub.add_parser("check", help="self-check of a saved model: do refits on data it generated recover its own effects?")
-    c.add_argument("model_dir"); c.add_argument("--refits", type=int, default=4, help="refits (default 4; each one costs a fit)")
+    c = sub.add_parser("check", help="self-check of a saved model: do refits on data it generated recover "
+                       "its own effects?")
+    c.add_argument("model_dir")
+    c.add_argument("--refits", type=int, default=4, help="refits (default 4; each one costs a fit)")
     c.set_defaults(func=cmd_check)
-    iv = sub.add_parser("intervals", help="80 %% intervals of a saved model's ATE, share and ROI from bootstrap refits")
-    iv.add_argument("model_dir"); iv.add_argument("--refits", type=int, default=20, help="bootstrap refits (default 20; each costs a fit)")
-    iv.add_argument("--jobs", type=int, default=1, help="refits in parallel processes (default 1)"); iv.set_defaults(func=cmd_intervals)
-    r = sub.add_parser("review", help="checks before reading a saved model's attribution: holdout, residuals, placebo, extrapolation, ...")
-    r.add_argument("model_dir"); r.add_argument("--fast", action="store_true", help="skip the checks that refit (placebo, stability)")
-    r.add_argument("--strict", action="store_true", help="exit with code 1 when any check fails"); r.set_defaults(func=cmd_review)
+    iv = sub.add_parser("intervals", help="80 %% intervals of a saved model's ATE, share and ROI from "
+                        "bootstrap refits")
+    iv.add_argument("model_dir")
+    iv.add_argument("--refits", type=int, default=20, help="bootstrap refits (default 20; each costs a fit)")
+    iv.add_argument("--jobs", type=int, default=1, help="refits in parallel processes (default 1)")
+    iv.set_defaults(func=cmd_intervals)
+    r = sub.add_parser("review", help="checks before reading a saved model's attribution: holdout, "
+                       "residuals, placebo, extrapolation, ...")
+    r.add_argument("model_dir")
+    r.add_argument("--fast", action="store_true", help="skip the checks that refit (placebo, stability)")
+    r.add_argument("--strict", action="store_true", help="exit with code 1 when any check fails")
+    r.set_defaults(func=cmd_review)
 
 def _add_subcommands(sub):
     "Every sub-parser but tour and demo."
@@ -395,15 +467,20 @@ def _add_subcommands(sub):
 # %% ../nbs/10_cli.ipynb #69ddb159
 def _add_bench_parser(sub):
     "The bench sub-parser."
-    b = sub.add_parser("bench", help="recovery benchmark against simulated ground truth: CSV, figure and summary")
+    b = sub.add_parser("bench", help="recovery benchmark against simulated ground truth: CSV, figure and "
+                       "summary")
     b.add_argument("--out", default="benchmark", help="output folder (default ./benchmark)")
     b.add_argument("--seeds", default=None, help="comma-separated data seeds (default 0,1,2; --quick: 0)")
-    b.add_argument("--scenarios", default=None, help="comma-separated scenario names (default: all of chapter 13's)")
+    b.add_argument("--scenarios", default=None, help="comma-separated scenario names (default: all of "
+                   "chapter 13's)")
     b.add_argument("--methods", default=None, help="comma-separated methods (default all available)")
-    b.add_argument("--members", type=int, default=20, help="bootstrap refits of causal_mmm_ensemble (default 20)")
-    b.add_argument("--jobs", type=int, default=1, help="processes in parallel, one torch thread each (default 1)")
+    b.add_argument("--members", type=int, default=20, help="bootstrap refits of causal_mmm_ensemble (default "
+                   "20)")
+    b.add_argument("--jobs", type=int, default=1, help="processes in parallel, one torch thread each "
+                   "(default 1)")
     b.add_argument("--quick", action="store_true", help="smoke test: seed 0, 3 scenarios, short training")
-    b.add_argument("--quiet", action="store_true", help="no per-fit progress lines"); b.set_defaults(func=cmd_bench)
+    b.add_argument("--quiet", action="store_true", help="no per-fit progress lines")
+    b.set_defaults(func=cmd_bench)
 
 # %% ../nbs/10_cli.ipynb #838a17a2
 def main(argv=None) -> int:

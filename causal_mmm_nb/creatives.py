@@ -25,9 +25,11 @@ __all__ = ['HEAD_CONFIGS', 'flight_rotation', 'quality_multiplier', 'creative_em
 
 # %% ../nbs/14_creative_embeddings.ipynb #c294dec5
 def flight_rotation(n_weeks: int, n_creatives: int, flight_weeks=(4, 9), seed=0) -> np.ndarray:
-    "Creative on air in each week (n_weeks,): cycles through the creatives in random order, flights of flight_weeks[0]..[1] weeks."
+    ("Creative on air in each week (n_weeks,): cycles through the creatives in random order, flights of "
+     "flight_weeks[0]..[1] weeks.")
     lo, hi = flight_weeks
-    if not 1 <= lo <= hi: raise ValueError(f"flight_weeks must be (shortest, longest) with 1 <= shortest <= longest; got {flight_weeks}")
+    if not 1 <= lo <= hi: raise ValueError("flight_weeks must be (shortest, longest) with 1 <= shortest <= "
+        f"longest; got {flight_weeks}")
     rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
     on_air, t = np.empty(n_weeks, dtype=int), 0
     while t < n_weeks:
@@ -39,17 +41,20 @@ def flight_rotation(n_weeks: int, n_creatives: int, flight_weeks=(4, 9), seed=0)
 
 # %% ../nbs/14_creative_embeddings.ipynb #29eee1e8
 def quality_multiplier(quality, effect: float = 0.5) -> np.ndarray:
-    "Effect multiplier `exp(effect * z - effect^2 / 2)` of creatives with standard-normal quality z (mean 1 over creatives)."
+    ("Effect multiplier `exp(effect * z - effect^2 / 2)` of creatives with standard-normal quality z (mean 1 "
+     "over creatives).")
     return np.exp(effect * np.asarray(quality, dtype=float) - effect ** 2 / 2)
 
 # %% ../nbs/14_creative_embeddings.ipynb #26cbd0d7
 def creative_embeddings(quality, dim: int = 16, seed: int = 0, groups=None, signal: float = 1.0,
                         group_strength: float = 1.0, nuisance: float = 1.0) -> np.ndarray:
-    "Unit vectors (n, dim): quality along a hidden direction, group (medium) along its own direction, nuisance in the rest."
+    ("Unit vectors (n, dim): quality along a hidden direction, group (medium) along its own direction, "
+     "nuisance in the rest.")
     z = np.asarray(quality, dtype=float).ravel()
     g = np.zeros(len(z), dtype=int) if groups is None else np.asarray(groups, dtype=int).ravel()
     n_groups = int(g.max()) + 1
-    if dim < n_groups + 2: raise ValueError(f"dim={dim} is too small: need at least 2 + number of groups ({n_groups}) dimensions")
+    if dim < n_groups + 2: raise ValueError(f"dim={dim} is too small: need at least 2 + number of groups "
+        f"({n_groups}) dimensions")
     rng = np.random.default_rng(seed)
     basis, _ = np.linalg.qr(rng.normal(size=(dim, dim)))                       # orthonormal columns
     u, centres, rest = basis[:, 0], basis[:, 1:1 + n_groups], basis[:, 1 + n_groups:]
@@ -59,7 +64,8 @@ def creative_embeddings(quality, dim: int = 16, seed: int = 0, groups=None, sign
 
 # %% ../nbs/14_creative_embeddings.ipynb #c4c4eebc
 def split_by_flights(spend: np.ndarray, n_creatives: int, flight_weeks=(4, 9), rng=None) -> np.ndarray:
-    "Medium spend (G, T, M) -> creative spend `(G, T, M * n_creatives)`: medium m's spend goes to the creative on air that week."
+    ("Medium spend (G, T, M) -> creative spend `(G, T, M * n_creatives)`: medium m's spend goes to the "
+     "creative on air that week.")
     rng = np.random.default_rng(rng)
     G, T, M = spend.shape
     out = np.zeros((G, T, M * n_creatives))
@@ -70,12 +76,15 @@ def split_by_flights(spend: np.ndarray, n_creatives: int, flight_weeks=(4, 9), r
 
 # %% ../nbs/14_creative_embeddings.ipynb #3d2f080a
 def creative_params(params: dict, quality: np.ndarray, effect: float, media: list) -> dict:
-    "Data-generating parameters of simulate_mmm (per medium) -> per creative column, effects scaled by quality_multiplier."
+    ("Data-generating parameters of simulate_mmm (per medium) -> per creative column, effects scaled by "
+     "quality_multiplier.")
     M, J = quality.shape
     rep = lambda a: np.repeat(a, J, axis=-1)
     q = quality_multiplier(quality, effect).ravel()
-    per_week = {k: rep(params[k]) for k in ("effectiveness",) if k in params}       # (T, M) -> (T, M * J): chapter 00's seasonal effectiveness
-    return dict(params, **per_week, kernels=rep(params["kernels"]), kappa=rep(params["kappa"]), slope=rep(params["slope"]),
+    # (T, M) -> (T, M * J): chapter 00's seasonal effectiveness
+    per_week = {k: rep(params[k]) for k in ("effectiveness",) if k in params}
+    return dict(params, **per_week, kernels=rep(params["kernels"]), kappa=rep(params["kappa"]),
+                slope=rep(params["slope"]),
                 ref=rep(params["ref"]), beta=rep(params["beta"]) * q, synergy=None, quality=quality.ravel(),
                 multiplier=q, medium=np.repeat(np.arange(M), J), media=list(media), quality_effect=effect)
 
@@ -90,10 +99,12 @@ def _check_media(media, n_creatives: int) -> list:
 def _check_on_air(spend: np.ndarray, names: list, n_train: int) -> None:
     "Every creative has spend before the default 13-week holdout (the model needs it to learn the column)."
     idle = [c for c, s in zip(names, spend[:, :n_train].sum(axis=(0, 1))) if s == 0]
-    if idle: raise ValueError(f"creatives {idle} have no spend in the first {n_train} weeks (their medium was off during all their flights); "
+    if idle: raise ValueError(f"creatives {idle} have no spend in the first {n_train} weeks (their medium "
+        "was off during all their flights); "
                               "fix: use shorter flight_weeks, fewer creatives, more weeks or another seed")
 
-def _creative_frame(df0: pd.DataFrame, media: list, names: list, spend: np.ndarray, y: np.ndarray) -> pd.DataFrame:
+def _creative_frame(df0: pd.DataFrame, media: list, names: list, spend: np.ndarray,
+                    y: np.ndarray) -> pd.DataFrame:
     "simulate_mmm's frame with the medium columns replaced by creative columns and a new outcome."
     df = df0.drop(columns=media)
     at = list(df.columns).index("week") + 1
@@ -102,13 +113,17 @@ def _creative_frame(df0: pd.DataFrame, media: list, names: list, spend: np.ndarr
 
 # %% ../nbs/14_creative_embeddings.ipynb #f2aaa30e
 def simulate_creative_mmm(preset: str = "national_clean", seed: int = 0, media=("tv", "search", "social"),
-                          n_creatives: int = 4, quality_effect: float = 0.5, dim: int = 16, flight_weeks=(4, 9),
+                          n_creatives: int = 4, quality_effect: float = 0.5, dim: int = 16,
+                          flight_weeks=(4, 9),
                           **overrides) -> tuple[pd.DataFrame, GroundTruth, np.ndarray]:
-    "National data with one spend column per creative (medium_j), effects scaled by quality: (frame, truth, embeddings (K, dim))."
+    ("National data with one spend column per creative (medium_j), effects scaled by quality: (frame, truth, "
+     "embeddings (K, dim)).")
     media = _check_media(media, n_creatives)
     df0, t0 = simulate_mmm(preset, seed=seed, channels=media, **overrides)
-    if t0.geo_col is not None: raise ValueError("simulate_creative_mmm simulates one national series; use a national preset")
-    rng = np.random.default_rng([seed, 14])                                     # independent of simulate_mmm's stream
+    if t0.geo_col is not None: raise ValueError("simulate_creative_mmm simulates one national series; use a "
+        "national preset")
+    # independent of simulate_mmm's stream
+    rng = np.random.default_rng([seed, 14])
     quality = rng.normal(size=(len(media), n_creatives))                        # (M, J)
     spend = split_by_flights(t0.spend_array, n_creatives, flight_weeks, rng)    # (1, T, M * J)
     p = creative_params(t0.params, quality, quality_effect, media)
@@ -117,7 +132,8 @@ def simulate_creative_mmm(preset: str = "national_clean", seed: int = 0, media=(
     names = [f"{m}_{j + 1}" for m in media for j in range(n_creatives)]
     _check_on_air(spend, names, len(spend[0]) - 13)
     df = _creative_frame(df0, media, names, spend, y)
-    return df, creative_truth(t0, names, spend, p, df.index), creative_embeddings(quality, dim, seed, groups=p["medium"])
+    return df, creative_truth(t0, names, spend, p, df.index), creative_embeddings(
+        quality, dim, seed, groups=p["medium"])
 
 # %% ../nbs/14_creative_embeddings.ipynb #3ca48527
 def creative_truth(t0: GroundTruth, names: list, spend: np.ndarray, params: dict, index) -> GroundTruth:
@@ -127,45 +143,58 @@ def creative_truth(t0: GroundTruth, names: list, spend: np.ndarray, params: dict
     ate = pd.Series(contrib.sum(axis=(0, 1)), index=names, name="ate")
     total = pd.Series(spend.sum(axis=(0, 1)), index=names, name="spend")
     return GroundTruth(channels=names, date_col=t0.date_col, geo_col=None, target_col=t0.target_col,
-                       control_cols=list(t0.control_cols), static_cols=[], ate=ate, spend=total, roi=(ate / total).rename("roi"),
+                       control_cols=list(t0.control_cols), static_cols=[], ate=ate, spend=total,
+                       roi=(ate / total).rename("roi"),
                        contributions=pd.DataFrame(contrib.reshape(G * T, K), index=index, columns=names),
                        params=params, geos=t0.geos, dates=t0.dates, baseline=t0.baseline, spend_array=spend)
 
 # %% ../nbs/14_creative_embeddings.ipynb #f6eec733
 def validate_creative_embeddings(embeddings, channels) -> np.ndarray:
-    "Creative embeddings (array (K, E), {channel: vector} dict or DataFrame indexed by channel) as float32 (K, E) in `channels` order, checked as `fit` checks them."
-    if embeddings is None: raise MMMModelError("creative_embeddings is None; fix: pass an array (n_channels, E), a {channel: vector} dict or a DataFrame")
+    ("Creative embeddings (array (K, E), {channel: vector} dict or DataFrame indexed by channel) as float32 "
+     "(K, E) in `channels` order, checked as `fit` checks them.")
+    if embeddings is None: raise MMMModelError("creative_embeddings is None; fix: pass an array (n_channels, "
+        "E), a {channel: vector} dict or a DataFrame")
     return creative_tensor(embeddings, list(channels)).numpy()
 
 # %% ../nbs/14_creative_embeddings.ipynb #b1444ebc
 def relative_roi(roi, medium, scale=None) -> np.ndarray:
-    "ROI minus its medium's mean ROI, divided by `scale` per medium (default: the medium's mean of `roi` itself); 12 decimals, so equal ROIs tie."
+    ("ROI minus its medium's mean ROI, divided by `scale` per medium (default: the medium's mean of `roi` "
+     "itself); 12 decimals, so equal ROIs tie.")
     roi, medium = np.asarray(roi, dtype=float), np.asarray(medium)
     mean = pd.Series(roi).groupby(medium).transform("mean").to_numpy()
-    scale = mean if scale is None else pd.Series(np.asarray(scale, dtype=float)).groupby(medium).transform("mean").to_numpy()
+    scale = mean if scale is None else pd.Series(np.asarray(scale, dtype=float)).groupby(medium).transform(
+        "mean").to_numpy()
     return np.round((roi - mean) / scale, 12)
 
 def creative_scores(ate, truth: GroundTruth) -> dict:
-    "ate_error, roi_spearman (all creatives), quality_spearman (ROI relative to the medium) and total_ratio (sum of ATE / true sum)."
-    ate = pd.Series(ate, dtype=float).reindex(truth.channels) if isinstance(ate, (pd.Series, dict)) else pd.Series(np.asarray(ate, float), index=truth.channels)
+    ("ate_error, roi_spearman (all creatives), quality_spearman (ROI relative to the medium) and total_ratio "
+     "(sum of ATE / true sum).")
+    ate = pd.Series(ate, dtype=float).reindex(truth.channels) if isinstance(
+        ate, (pd.Series, dict)) else pd.Series(np.asarray(ate, float), index=truth.channels)
     roi, true_roi, med = (ate / truth.spend).to_numpy(), truth.roi.to_numpy(), truth.params["medium"]
-    rank = lambda a, b: np.nan_to_num(spearman(a, b), nan=0.0)                  # no ranking at all counts as 0
+    # no ranking at all counts as 0
+    rank = lambda a, b: np.nan_to_num(spearman(a, b), nan=0.0)
     return dict(ate_error=ate_error(ate, truth), roi_spearman=rank(roi, true_roi),
                 quality_spearman=rank(relative_roi(roi, med, true_roi), relative_roi(true_roi, med)),
                 total_ratio=float(ate.sum() / truth.ate.sum()))
 
 # %% ../nbs/14_creative_embeddings.ipynb #ac5da10d
-HEAD_CONFIGS = dict(plain=lambda **kw: MMMConfig.small(**kw), decomposed=lambda **kw: MMMConfig.decomposed(**kw))
+HEAD_CONFIGS = dict(plain=lambda **kw: MMMConfig.small(**kw),
+                    decomposed=lambda **kw: MMMConfig.decomposed(**kw))
 
-def fit_creative_ate(df: pd.DataFrame, truth: GroundTruth, embeddings=None, head: str = "decomposed", seed: int = 0,
+def fit_creative_ate(df: pd.DataFrame, truth: GroundTruth, embeddings=None, head: str = "decomposed",
+                     seed: int = 0,
                      **cfg_overrides) -> pd.Series:
-    "Zero-spend ATE per creative column from one CausalMMM fit of `head` ('plain' or 'decomposed'), model seed `seed`."
+    ("Zero-spend ATE per creative column from one CausalMMM fit of `head` ('plain' or 'decomposed'), model "
+     "seed `seed`.")
     if head not in HEAD_CONFIGS: raise ValueError(f"head must be one of {sorted(HEAD_CONFIGS)}, got {head!r}")
     mmm = CausalMMM(HEAD_CONFIGS[head](seed=seed, **cfg_overrides))
-    mmm.fit(df, **truth.column_roles(), creative_embeddings=embeddings, progress=False)   # fit validates them (creative_tensor)
+    # fit validates them (creative_tensor)
+    mmm.fit(df, **truth.column_roles(), creative_embeddings=embeddings, progress=False)
     return mmm.ate_estimator().zero_spend().set_index("channel").ate
 
-def ensemble_ate(df, truth, embeddings=None, head: str = "decomposed", n_models: int = 3, **cfg_overrides) -> tuple[pd.Series, list]:
+def ensemble_ate(df, truth, embeddings=None, head: str = "decomposed", n_models: int = 3,
+                 **cfg_overrides) -> tuple[pd.Series, list]:
     "Mean ATE over model seeds 0..n_models-1, and the single fits' ATEs."
     ates = [fit_creative_ate(df, truth, embeddings, head, seed=s, **cfg_overrides) for s in range(n_models)]
     return sum(ates) / len(ates), ates
@@ -173,14 +202,17 @@ def ensemble_ate(df, truth, embeddings=None, head: str = "decomposed", n_models:
 # %% ../nbs/14_creative_embeddings.ipynb #e5081b98
 def plot_creative_roi(ates: dict, truth: GroundTruth, axes=None):
     "Estimated vs true ROI per creative, one panel per method in `ates` ({name: ATE per creative column})."
-    if axes is None: _, axes = plt.subplots(1, len(ates), figsize=(3.3 * len(ates), 3.3), sharex=True, sharey=True)
+    if axes is None: _, axes = plt.subplots(1, len(ates), figsize=(3.3 * len(ates), 3.3), sharex=True,
+                                            sharey=True)
     med, media, true_roi = truth.params["medium"], truth.params["media"], truth.roi.to_numpy()
-    lim = [0, 1.15 * max(true_roi.max(), max(float((pd.Series(a) / truth.spend).max()) for a in ates.values()))]
+    lim = [0, 1.15 * max(true_roi.max(), max(float((pd.Series(a) / truth.spend).max())
+                                             for a in ates.values()))]
     for ax, (name, ate) in zip(np.atleast_1d(axes), ates.items()):
         roi = (pd.Series(ate).reindex(truth.channels) / truth.spend).to_numpy()
         for m, marker in zip(range(len(media)), "osD^v"):
             ax.scatter(true_roi[med == m], roi[med == m], marker=marker, s=40, label=media[m])
-        ax.plot(lim, lim, "k:", lw=1); ax.set(title=name, xlabel="true ROI (sales per unit spend)", xlim=lim, ylim=lim)
+        ax.plot(lim, lim, "k:", lw=1)
+        ax.set(title=name, xlabel="true ROI (sales per unit spend)", xlim=lim, ylim=lim)
     np.atleast_1d(axes)[0].set_ylabel("estimated ROI"); np.atleast_1d(axes)[0].legend(fontsize=7)
     return axes
 
@@ -192,12 +224,14 @@ def shuffle_within(groups, seed: int = 0) -> np.ndarray:
         idx = np.flatnonzero(groups == g)
         if len(idx) < 2: continue
         p = rng.permutation(idx)
-        while (p == idx).any(): p = rng.permutation(idx)                 # a derangement: nobody keeps its own vector
+        # a derangement: nobody keeps its own vector
+        while (p == idx).any(): p = rng.permutation(idx)
         perm[idx] = p
     return perm
 
 def embedding_variants(embeddings: np.ndarray, truth: GroundTruth, seed: int = 0) -> dict:
-    "The embeddings and their controls: {'none', 'embeddings', 'shuffled within medium', 'shuffled', 'true quality'}."
+    ("The embeddings and their controls: {'none', 'embeddings', 'shuffled within medium', 'shuffled', 'true "
+     "quality'}.")
     med = truth.params["medium"]
     return {"none": None, "embeddings": embeddings,
             "shuffled within medium": embeddings[shuffle_within(med, seed)],
@@ -206,21 +240,27 @@ def embedding_variants(embeddings: np.ndarray, truth: GroundTruth, seed: int = 0
 
 # %% ../nbs/14_creative_embeddings.ipynb #0add0809
 def compare_creative_models(seeds=(0, 1, 2), heads=("decomposed",), variants=None, n_models: int = 3,
-                            cfg_overrides: dict = None, progress: bool = False, **simulate_kw) -> pd.DataFrame:
-    "Scores of baselines and of each head with each embedding variant, per data seed: one row per (seed, method, variant)."
+                            cfg_overrides: dict = None, progress: bool = False,
+                            **simulate_kw) -> pd.DataFrame:
+    ("Scores of baselines and of each head with each embedding variant, per data seed: one row per (seed, "
+     "method, variant).")
     rows = []
     for seed in seeds:
         df, truth, emb = simulate_creative_mmm(seed=seed, **simulate_kw)
         for name, model in {"oracle": OracleMMM(truth), "classical": ClassicalMMM()}.items():
-            rows.append(dict(seed=seed, method=name, variant="-", **creative_scores(model.fit(df, **truth.column_roles()).zero_spend().set_index("channel").ate, truth)))
+            rows.append(dict(seed=seed, method=name, variant="-",
+                **creative_scores(model.fit(df, **truth.column_roles()).zero_spend().set_index("channel").ate,
+                                  truth)))
         for head in heads:
             for vname, e in embedding_variants(emb, truth, seed).items():
                 if variants is not None and vname not in variants: continue
                 t0 = time.perf_counter()
                 mean, singles = ensemble_ate(df, truth, e, head, n_models, **(cfg_overrides or {}))
                 rows.append(dict(seed=seed, method=head, variant=vname, **creative_scores(mean, truth),
-                                 single_ate_error=np.mean([ate_error(a, truth) for a in singles]), seconds=time.perf_counter() - t0))
-                if progress: print(f"seed {seed} {head} {vname:24s} ate_error {rows[-1]['ate_error']:.3f} ({rows[-1]['seconds']:.0f} s)", flush=True)
+                                 single_ate_error=np.mean([ate_error(a, truth) for a in singles]),
+                                 seconds=time.perf_counter() - t0))
+                if progress: print(f"seed {seed} {head} {vname:24s} ate_error {rows[-1]['ate_error']:.3f} "
+                    f"({rows[-1]['seconds']:.0f} s)", flush=True)
     return pd.DataFrame(rows)
 
 # %% ../nbs/14_creative_embeddings.ipynb #bda6eb00

@@ -45,19 +45,27 @@ def hill(x: np.ndarray, kappa: float | np.ndarray, slope: float | np.ndarray) ->
 
 # %% ../nbs/00_data.ipynb #dd630215
 CHANNEL_LIBRARY: dict[str, dict] = {
-    "tv":      dict(adstock="weibull", shape=2.0, scale=3.0, kappa=0.8, slope=2.0, weight=0.35, level=60_000, on_prob=0.65, demand_sensitivity=0.6),
-    "radio":   dict(adstock="geometric", decay=0.5, kappa=0.6, slope=1.5, weight=0.10, level=15_000, on_prob=0.6, demand_sensitivity=0.3),
-    "search":  dict(adstock="geometric", decay=0.15, kappa=1.2, slope=1.0, weight=0.30, level=40_000, on_prob=1.0, demand_sensitivity=1.0),
-    "social":  dict(adstock="geometric", decay=0.35, kappa=0.7, slope=1.3, weight=0.15, level=25_000, on_prob=0.9, demand_sensitivity=0.8),
-    "display": dict(adstock="geometric", decay=0.25, kappa=0.5, slope=1.0, weight=0.10, level=15_000, on_prob=0.8, demand_sensitivity=0.5),
-    "print":   dict(adstock="geometric", decay=0.6, kappa=0.8, slope=1.5, weight=0.05, level=10_000, on_prob=0.5, demand_sensitivity=0.5),
-    "ooh":     dict(adstock="weibull", shape=1.5, scale=4.0, kappa=0.8, slope=1.5, weight=0.10, level=20_000, on_prob=0.7, demand_sensitivity=0.2),
+    "tv":      dict(adstock="weibull", shape=2.0, scale=3.0, kappa=0.8, slope=2.0, weight=0.35, level=60_000,
+                    on_prob=0.65, demand_sensitivity=0.6),
+    "radio":   dict(adstock="geometric", decay=0.5, kappa=0.6, slope=1.5, weight=0.10, level=15_000,
+                    on_prob=0.6, demand_sensitivity=0.3),
+    "search":  dict(adstock="geometric", decay=0.15, kappa=1.2, slope=1.0, weight=0.30, level=40_000,
+                    on_prob=1.0, demand_sensitivity=1.0),
+    "social":  dict(adstock="geometric", decay=0.35, kappa=0.7, slope=1.3, weight=0.15, level=25_000,
+                    on_prob=0.9, demand_sensitivity=0.8),
+    "display": dict(adstock="geometric", decay=0.25, kappa=0.5, slope=1.0, weight=0.10, level=15_000,
+                    on_prob=0.8, demand_sensitivity=0.5),
+    "print":   dict(adstock="geometric", decay=0.6, kappa=0.8, slope=1.5, weight=0.05, level=10_000,
+                    on_prob=0.5, demand_sensitivity=0.5),
+    "ooh":     dict(adstock="weibull", shape=1.5, scale=4.0, kappa=0.8, slope=1.5, weight=0.10, level=20_000,
+                    on_prob=0.7, demand_sensitivity=0.2),
 }
 
 # %% ../nbs/00_data.ipynb #4a7f6137
 SIM_DEFAULTS: dict = dict(
     n_geos=1, n_weeks=156, channels=["tv", "search", "social", "display", "print"], start="2021-01-04",
-    base_sales=1_000_000.0, media_share=0.20, noise=0.05, confounding=0.0, spend_noise=0.4, demand_effect=0.10,
+    base_sales=1_000_000.0, media_share=0.20, noise=0.05, confounding=0.0, spend_noise=0.4,
+    demand_effect=0.10,
     demand_noise=0.0, trend=0.03, seasonality=0.10, price_effect=-1.0, promo_effect=0.05, promo_prob=0.10,
     on_prob=None, synergy=None, synergy_share=0.0, zero_effect=[], geo_size_sd=0.7, static=False,
     kernel_length=13, design_seed=7, effect_season=0.0, promo_dip=0.0, price_memory=0.0)
@@ -65,12 +73,14 @@ SIM_DEFAULTS: dict = dict(
 PRESETS: dict[str, dict] = {name: {**SIM_DEFAULTS, **spec} for name, spec in dict(
     national_clean=dict(zero_effect=["print"]),
     national_confounded=dict(zero_effect=["print"], confounding=1.0, demand_effect=0.15),
-    geo_panel=dict(n_geos=24, channels=["tv", "radio", "search", "social", "display", "ooh"], confounding=0.5, static=True),
+    geo_panel=dict(n_geos=24, channels=["tv", "radio", "search", "social", "display", "ooh"], confounding=0.5,
+                   static=True),
     sparse_synergy=dict(channels=["tv", "radio", "search", "social", "display"], on_prob=0.35,
                         synergy=("tv", "search"), synergy_share=0.20),
     wide_20_channels=dict(channels=20, zero_effect=["ch19", "ch20"], confounding=0.5),
     seasonal_effectiveness=dict(zero_effect=["print"], confounding=0.5, effect_season=0.6),
-    lagged_baseline=dict(zero_effect=["print"], confounding=0.5, promo_prob=0.15, promo_effect=0.12, promo_dip=0.5,
+    lagged_baseline=dict(zero_effect=["print"], confounding=0.5, promo_prob=0.15, promo_effect=0.12,
+                         promo_dip=0.5,
                          price_memory=-3.0),
 ).items()}
 
@@ -81,7 +91,8 @@ def _random_channels(n: int, design_seed: int) -> dict[str, dict]:
     out = {}
     for i in range(n):
         spec = dict(kappa=rng.uniform(0.4, 1.2), slope=rng.uniform(1.0, 2.5), weight=rng.uniform(0.2, 1.0),
-                    level=float(rng.choice([2_000, 4_000, 8_000, 16_000])), on_prob=rng.choice([0.5, 0.8, 1.0]),
+                    level=float(rng.choice([2_000, 4_000, 8_000, 16_000])),
+                    on_prob=rng.choice([0.5, 0.8, 1.0]),
                     demand_sensitivity=rng.uniform(0.0, 1.0))
         spec.update(dict(adstock="weibull", shape=rng.uniform(1.2, 2.5), scale=rng.uniform(2.0, 4.0))
                     if rng.random() < 0.3 else dict(adstock="geometric", decay=rng.uniform(0.1, 0.7)))
@@ -96,7 +107,8 @@ def _resolve(preset: str, overrides: dict) -> tuple[dict, dict[str, dict]]:
     if bad: raise ValueError(f"unknown simulate_mmm arguments {sorted(bad)}; valid: {sorted(SIM_DEFAULTS)}")
     p = {**PRESETS[preset], **overrides}
     ch = p["channels"]
-    specs = _random_channels(ch, p["design_seed"]) if isinstance(ch, int) else {c: dict(CHANNEL_LIBRARY[c]) for c in ch}
+    specs = _random_channels(ch, p["design_seed"]) if isinstance(ch, int) else {
+        c: dict(CHANNEL_LIBRARY[c]) for c in ch}
     for c, s in specs.items():
         if c in p["zero_effect"]: s["weight"] = 0.0
         if p["on_prob"] is not None: s["on_prob"] = float(p["on_prob"])
@@ -140,7 +152,8 @@ def _flighting(rng, G: int, T: int, on_prob: float) -> np.ndarray:
 def _spend(rng, u: np.ndarray, sizes: np.ndarray, specs: dict, p: dict) -> tuple[np.ndarray, np.ndarray]:
     "Spend (G, T, K) reacting to demand with strength `confounding`, and typical levels r (G, K)."
     G, T = u.shape
-    ref = np.stack([sizes * s["level"] * np.exp(rng.normal(0, 0.3 if G > 1 else 0, G)) for s in specs.values()], axis=1)
+    ref = np.stack([sizes * s["level"] * np.exp(rng.normal(0, 0.3 if G > 1 else 0,
+                                                           G)) for s in specs.values()], axis=1)
     spend = np.empty((G, T, len(specs)))
     for k, s in enumerate(specs.values()):
         cd = p["confounding"] * s["demand_sensitivity"]
@@ -156,7 +169,8 @@ def _saturation(spend: np.ndarray, dgp: dict) -> np.ndarray:
     return hill(x, dgp["kappa"], dgp["slope"])
 
 def _media(spend: np.ndarray, dgp: dict) -> np.ndarray:
-    "Noise-free media sales (G, T): per-channel effects (times their seasonal effectiveness) plus the optional synergy term."
+    ("Noise-free media sales (G, T): per-channel effects (times their seasonal effectiveness) plus the "
+     "optional synergy term.")
     h = _saturation(spend, dgp)
     m = (h * dgp["effectiveness"] * dgp["beta"]).sum(-1)
     if dgp["synergy"] is not None:
@@ -187,12 +201,14 @@ class GroundTruth:
     params: dict; geos: list[str]; dates: pd.DatetimeIndex
     baseline: np.ndarray = field(repr=False)      # noise-free sales without media (G, T)
     spend_array: np.ndarray = field(repr=False)   # observed spend (G, T, K)
-    lift_tests: pd.DataFrame = field(default=None, repr=False)   # designed experiments and their noise-free lifts (chapter 06b)
+    # designed experiments and their noise-free lifts (chapter 06b)
+    lift_tests: pd.DataFrame = field(default=None, repr=False)
 
     def mean_outcome(self, spend: np.ndarray) -> np.ndarray:
         "Noise-free sales mu (G, T) for any counterfactual spend array (G, T, K) in original units."
         spend = np.asarray(spend, dtype=float)
-        if spend.shape != self.spend_array.shape: raise ValueError(f"spend must be shaped {self.spend_array.shape}, got {spend.shape}")
+        if spend.shape != self.spend_array.shape: raise ValueError(
+            f"spend must be shaped {self.spend_array.shape}, got {spend.shape}")
         return self.baseline + _media(spend, self.params)
 
 # %% ../nbs/00_data.ipynb #70e7e703
@@ -207,21 +223,26 @@ def _contributions(spend: np.ndarray, dgp: dict) -> np.ndarray:
 
 # %% ../nbs/00_data.ipynb #36c33d97
 def _lagged_drivers(ctl: dict, p: dict) -> np.ndarray:
-    "(G, T): the promotion dip of the two following weeks and the reaction to price against its average over the four weeks before."
+    ("(G, T): the promotion dip of the two following weeks and the reaction to price against its average "
+     "over the four weeks before.")
     promo, price = ctl["promo"], ctl["price"]
-    lag = lambda x, l: np.pad(x, ((0, 0), (l, 0)), mode="edge")[:, :x.shape[1]]          # week t - l (the first week repeated)
+    # week t - l (the first week repeated)
+    lag = lambda x, l: np.pad(x, ((0, 0), (l, 0)), mode="edge")[:, :x.shape[1]]
     dip = -p["promo_effect"] * p["promo_dip"] * (lag(promo, 1) + lag(promo, 2)) / 2
     reference = sum(lag(price, l) for l in range(1, 5)) / 4
     return dip + p["price_memory"] * (price - reference) / reference
 
 def _baseline(rng, ctl: dict, sizes: np.ndarray, p: dict) -> np.ndarray:
-    "Baseline sales B (G, T): size x level x trend x seasonality x (demand, price, promo and their lagged effects)."
+    ("Baseline sales B (G, T): size x level x trend x seasonality x (demand, price, promo and their lagged "
+     "effects).")
     G, T = ctl["u"].shape
     t = np.arange(T)[None, :]
     phase = rng.uniform(-0.3, 0.3, (G, 1)) + 1.0
     season = 1 + p["seasonality"] * np.sin(2 * np.pi * t / 52.18 + phase)
-    drivers = 1 + p["demand_effect"] * ctl["u"] + p["price_effect"] * (ctl["price"] / 10.0 - 1) + p["promo_effect"] * ctl["promo"]
-    return sizes[:, None] * p["base_sales"] * (1 + p["trend"] * t / 52) * season * (drivers + _lagged_drivers(ctl, p))
+    drivers = 1 + p["demand_effect"] * ctl["u"] + p["price_effect"] * (ctl["price"] / 10.0 - 1) + p[
+        "promo_effect"] * ctl["promo"]
+    return sizes[:, None] * p["base_sales"] * (1 + p["trend"] * t / 52) * season * (
+        drivers + _lagged_drivers(ctl, p))
 
 # %% ../nbs/00_data.ipynb #86c052bf
 def _to_frame(dates, geos, spend, ctl, y, sizes, specs, p) -> pd.DataFrame:
@@ -242,7 +263,8 @@ def _to_frame(dates, geos, spend, ctl, y, sizes, specs, p) -> pd.DataFrame:
 def _dgp_params(ref, sizes, specs, p) -> dict:
     "The media parameters as arrays: kernels (L, K), kappa, slope, ref (G, K), sizes, synergy indices."
     L, names = p["kernel_length"], list(specs)
-    kern = [geometric_kernel(s["decay"], L) if s["adstock"] == "geometric" else weibull_kernel(s["shape"], s["scale"], L)
+    kern = [geometric_kernel(s["decay"], L) if s["adstock"] == "geometric" else weibull_kernel(s["shape"],
+                                                                                               s["scale"], L)
             for s in specs.values()]
     syn = p["synergy"]
     return dict(kernels=np.stack(kern, axis=1), kappa=np.array([s["kappa"] for s in specs.values()]),
@@ -253,12 +275,14 @@ def _dgp_params(ref, sizes, specs, p) -> dict:
 
 # %% ../nbs/00_data.ipynb #20364a03
 def _effectiveness(n_weeks: int, n_channels: int, amplitude: float) -> np.ndarray:
-    "(T, K) multipliers `1 + amplitude * sin(2 pi t / 52.18 + 2 pi k / K)`: each channel's effect follows the season in its own phase."
+    ("(T, K) multipliers `1 + amplitude * sin(2 pi t / 52.18 + 2 pi k / K)`: each channel's effect follows "
+     "the season in its own phase.")
     t, k = np.arange(n_weeks)[:, None], np.arange(n_channels)[None, :]
     return 1 + amplitude * np.sin(2 * np.pi * t / 52.18 + 2 * np.pi * k / n_channels)
 
 # %% ../nbs/00_data.ipynb #5be61a71
-def simulate_mmm(preset: str = "national_clean", seed: int = 0, **overrides) -> tuple[pd.DataFrame, GroundTruth]:
+def simulate_mmm(preset: str = "national_clean", seed: int = 0, **overrides) -> tuple[
+    pd.DataFrame, GroundTruth]:
     "Simulate weekly MMM data from a named preset; returns (frame, ground truth)."
     p, specs = _resolve(preset, overrides)
     rng = np.random.default_rng(seed)
@@ -287,7 +311,8 @@ def _assemble(p, specs, spend, ctl, y, base, sizes, dgp) -> tuple[pd.DataFrame, 
     return df, GroundTruth(
         channels=names, date_col="week", geo_col="geo" if G > 1 else None, target_col="sales",
         control_cols=["price", "promo", "demand_index"], static_cols=["population"] if p["static"] else [],
-        ate=ate, spend=tot, roi=(ate / tot).rename("roi"), contributions=pd.DataFrame(contrib.reshape(G * T, K), index=df.index, columns=names),
+        ate=ate, spend=tot, roi=(ate / tot).rename("roi"),
+        contributions=pd.DataFrame(contrib.reshape(G * T, K), index=df.index, columns=names),
         params=dgp, geos=geos, dates=dates, baseline=base, spend_array=spend)
 
 # %% ../nbs/00_data.ipynb #a1d4462a
@@ -301,12 +326,14 @@ def summary(self: GroundTruth) -> pd.DataFrame:
 def column_roles(self: GroundTruth) -> dict:
     "Column arguments (date_col, channel_cols, ...) describing the simulated frame."
     return dict(date_col=self.date_col, channel_cols=list(self.channels), target_col=self.target_col,
-                control_cols=list(self.control_cols), geo_col=self.geo_col, static_cols=list(self.static_cols))
+                control_cols=list(self.control_cols), geo_col=self.geo_col,
+                static_cols=list(self.static_cols))
 
 # %% ../nbs/00_data.ipynb #de9e1ef8
 @patch
 def response_curve(self: GroundTruth, channel: str, multipliers=None) -> pd.DataFrame:
-    "Total sales, increment over zero spend and ROI when `channel`'s spend is scaled by each multiplier (default 0, 0.1, ..., 2)."
+    ("Total sales, increment over zero spend and ROI when `channel`'s spend is scaled by each multiplier "
+     "(default 0, 0.1, ..., 2).")
     if multipliers is None: multipliers = np.linspace(0, 2, 21)
     k = self.channels.index(channel)
     def total(m):
@@ -330,13 +357,15 @@ MIN_WEEKS = 13 + MIN_TRAIN_WEEKS  # default: a 13-week holdout plus the minimum 
 _INTERFACE = contextvars.ContextVar("causal_mmm_interface", default="python")
 
 def fix_for(python: str, cli: str | None = None) -> str:
-    "The fix worded for the interface in use: Python by default, the `causal-mmm` options inside the command line."
+    ("The fix worded for the interface in use: Python by default, the `causal-mmm` options inside the "
+     "command line.")
     return cli if cli is not None and _INTERFACE.get() == "cli" else python
 
 # %% ../nbs/00_data.ipynb #4b6c3ab2
 def _shorter_holdout() -> str:
     "How to hold out fewer final weeks, in the words of the interface in use."
-    return fix_for("a shorter holdout, e.g. MMMConfig.decomposed(holdout_weeks=8)", "a shorter holdout, e.g. --holdout-weeks 8")
+    return fix_for("a shorter holdout, e.g. MMMConfig.decomposed(holdout_weeks=8)",
+                   "a shorter holdout, e.g. --holdout-weeks 8")
 
 # %% ../nbs/00_data.ipynb #0d209855
 _CLI_OPTIONS = dict(date_col="--date", geo_col="--geo", channel_cols="--channels", control_cols="--controls",
@@ -348,10 +377,12 @@ def _role_name(role: str) -> str:
 
 # %% ../nbs/00_data.ipynb #501c4791
 def column_list(cols, role: str) -> list:
-    "Column names as a list: None -> [], one name (a string) -> [name]; commas in a string and repeated names are refused."
+    ("Column names as a list: None -> [], one name (a string) -> [name]; commas in a string and repeated "
+     "names are refused.")
     if cols is None: return []
     if isinstance(cols, str):
-        if "," in cols: raise MMMDataError(f"{role}={cols!r} is one string with commas in it; fix: pass a list, "
+        if "," in cols: raise MMMDataError(f"{role}={cols!r} is one string with commas in it; fix: pass a "
+            "list, "
                                            f"{role}={[c.strip() for c in cols.split(',') if c.strip()]}")
         return [cols]
     cols = list(cols)
@@ -362,63 +393,87 @@ def column_list(cols, role: str) -> list:
 # %% ../nbs/00_data.ipynb #5817218f
 def _check_columns(df: pd.DataFrame, roles: dict[str, list]) -> None:
     "A frame with rows; every named column exists and has one role; at least one channel."
-    if not isinstance(df, pd.DataFrame): raise MMMDataError(f"expected a pandas DataFrame, got {type(df).__name__}; fix: pass pd.DataFrame(...)")
-    if len(df) == 0: raise MMMDataError(f"the data has no rows (columns {list(df.columns)}); fix: pass the weekly rows, not only a header")
-    if not roles["channel_cols"]: raise MMMDataError("channel_cols is empty; fix: name at least one spend column")
+    if not isinstance(df, pd.DataFrame): raise MMMDataError(
+        f"expected a pandas DataFrame, got {type(df).__name__}; fix: pass pd.DataFrame(...)")
+    if len(df) == 0: raise MMMDataError(f"the data has no rows (columns {list(df.columns)}); fix: pass the "
+        "weekly rows, not only a header")
+    if not roles["channel_cols"]: raise MMMDataError("channel_cols is empty; fix: name at least one spend "
+        "column")
     seen = {}
     for role, cols in roles.items():
         for c in cols:
             if c not in df.columns:
-                raise MMMDataError(f"column {c!r} (given as {_role_name(role)}) is not in the data; fix: check the spelling — available columns: {list(df.columns)}")
-            if c in seen: raise MMMDataError(f"column {c!r} is given both as {_role_name(seen[c])} and {_role_name(role)}; fix: give each column one role")
+                raise MMMDataError(f"column {c!r} (given as {_role_name(role)}) is not in the data; fix: "
+                    f"check the spelling — available columns: {list(df.columns)}")
+            if c in seen: raise MMMDataError(f"column {c!r} is given both as {_role_name(seen[c])} and "
+                f"{_role_name(role)}; fix: give each column one role")
             seen[c] = role
 
 # %% ../nbs/00_data.ipynb #d9dbd3bb
 def _check_types(df: pd.DataFrame, date_col: str, numeric: list, geo_col: str | None, controls=()) -> None:
-    "Date column is datetime without missing values; modelled columns are numeric (the first bad row is named)."
+    ("Date column is datetime without missing values; modelled columns are numeric (the first bad row is "
+     "named).")
     if not pd.api.types.is_datetime64_any_dtype(df[date_col]):
-        raise MMMDataError(f"date column {date_col!r} has dtype {df[date_col].dtype}, not datetime; fix: convert it with "
+        raise MMMDataError(f"date column {date_col!r} has dtype {df[date_col].dtype}, not datetime; fix: "
+            "convert it with "
                            f"df[{date_col!r}] = pd.to_datetime(df[{date_col!r}])")
-    if df[date_col].isna().any(): raise MMMDataError(f"date column {date_col!r} has missing dates (first at row {df.index[df[date_col].isna()][0]!r}); fix: fill or remove those rows")
-    if geo_col is not None and df[geo_col].isna().any(): raise MMMDataError(f"geo column {geo_col!r} has missing ids ({_where(df, df[geo_col].isna(), date_col, None)}); fix: fill the geo id of those rows")
+    if df[date_col].isna().any(): raise MMMDataError(f"date column {date_col!r} has missing dates (first at "
+        f"row {df.index[df[date_col].isna()][0]!r}); fix: fill or remove those rows")
+    if geo_col is not None and df[geo_col].isna().any(): raise MMMDataError(
+        f"geo column {geo_col!r} has missing ids ({_where(df, df[geo_col].isna(), date_col, None)}); fix: "
+        "fill the geo id of those rows")
     for c in numeric:
-        if not (pd.api.types.is_numeric_dtype(df[c]) or pd.api.types.is_bool_dtype(df[c])): raise MMMDataError(_not_numeric(df, c, date_col, geo_col, c in controls))
+        if not (pd.api.types.is_numeric_dtype(df[c]) or pd.api.types.is_bool_dtype(
+            df[c])): raise MMMDataError(_not_numeric(df, c, date_col, geo_col, c in controls))
 
 # %% ../nbs/00_data.ipynb #03703f5e
 def _not_numeric(df, c, date_col, geo_col, is_control: bool) -> str:
     "The message for a non-numeric column `c`: the first entry that is not a number, and the fixes."
     bad = pd.to_numeric(df[c], errors="coerce").isna() & df[c].notna()
-    what = f"{_where(df, bad, date_col, geo_col)} holds {df.loc[bad, c].iloc[0]!r}" if bad.any() else "its numbers are stored as text"
+    what = (f"{_where(df, bad, date_col, geo_col)} holds {df.loc[bad, c].iloc[0]!r}" if bad.any()
+            else "its numbers are stored as text")
     number = fix_for(f"clean entries such as '1,000' or '$5' and convert it with pd.to_numeric(df[{c!r}])",
                      f"clean entries such as '1,000' or '$5' in the file")
-    category = fix_for(f"; if it is a category, pass categorical_cols=[{c!r}] to one-hot encode it",
-                       f"; if it is a category, add --categorical {c} to one-hot encode it") if is_control else ""
+    category = (fix_for(f"; if it is a category, pass categorical_cols=[{c!r}] to one-hot encode it",
+                        f"; if it is a category, add --categorical {c} to one-hot encode it")
+                if is_control else "")
     return f"column {c!r} is not numeric (dtype {df[c].dtype}; {what}); fix: {number}{category}"
 
-# %% ../nbs/00_data.ipynb #42f40ddd
+# %% ../nbs/00_data.ipynb #6a36a779
 def _where(df, mask, date_col, geo_col) -> str:
     "Describe the first offending row: its label, its week (and geo)."
-    pos = int(np.flatnonzero(np.asarray(mask, dtype=bool))[0]); r, i = df.iloc[pos], df.index[pos]   # positional: labels may repeat
+    # positional: labels may repeat
+    pos = int(np.flatnonzero(np.asarray(mask, dtype=bool))[0]); r, i = df.iloc[pos], df.index[pos]
     i = int(i) if isinstance(i, (int, np.integer)) else repr(i)
     try: week = pd.Timestamp(r[date_col]).date()
     except (ValueError, TypeError): week = repr(r[date_col])              # a date column not parsed yet
     n = int(np.sum(mask))
-    return f"{n} row{'s' * (n != 1)}, first at {fix_for('row', 'line')} {i}, week {week}"    # the CLI numbers rows by file line + (f", geo {r[geo_col]!r}" if geo_col else "")
+    # the CLI numbers rows by file line + (f", geo {r[geo_col]!r}" if geo_col else "")
+    return f"{n} row{'s' * (n != 1)}, first at {fix_for('row', 'line')} {i}, week {week}"
 
+# %% ../nbs/00_data.ipynb #f3b8d15e
 def _check_values(df, date_col, channel_cols, finite_cols, geo_col) -> None:
     "Spend finite and >= 0; target, controls, static finite."
     for c in channel_cols:
         v = df[c].astype(float)
-        if v.isna().any(): raise MMMDataError(f"spend column {c!r} has missing values ({_where(df, v.isna(), date_col, geo_col)}); fix: fill weeks without spend with 0, e.g. df[{c!r}] = df[{c!r}].fillna(0), if that is what they mean")
-        if np.isinf(v).any(): raise MMMDataError(f"spend column {c!r} has infinite values ({_where(df, np.isinf(v), date_col, geo_col)}); fix: replace them with the real spend")
-        if (v < 0).any(): raise MMMDataError(f"spend column {c!r} has negative values ({_where(df, v < 0, date_col, geo_col)}); fix: spend must be >= 0 — correct refunds or credits at the source")
+        if v.isna().any(): raise MMMDataError(f"spend column {c!r} has missing values "
+            f"({_where(df, v.isna(), date_col, geo_col)}); fix: fill weeks without spend with 0, e.g. "
+            f"df[{c!r}] = df[{c!r}].fillna(0), if that is what they mean")
+        if np.isinf(v).any(): raise MMMDataError(f"spend column {c!r} has infinite values "
+            f"({_where(df, np.isinf(v), date_col, geo_col)}); fix: replace them with the real spend")
+        if (v < 0).any(): raise MMMDataError(f"spend column {c!r} has negative values "
+            f"({_where(df, v < 0, date_col, geo_col)}); fix: spend must be >= 0 — correct refunds or credits "
+            "at the source")
     for c in finite_cols:
         v = df[c].astype(float)
-        if not np.isfinite(v).all(): raise MMMDataError(f"column {c!r} has missing or infinite values ({_where(df, ~np.isfinite(v), date_col, geo_col)}); fix: impute them (gaps are not allowed)")
+        if not np.isfinite(v).all(): raise MMMDataError(
+            f"column {c!r} has missing or infinite values "
+            f"({_where(df, ~np.isfinite(v), date_col, geo_col)}); fix: impute them (gaps are not allowed)")
 
 # %% ../nbs/00_data.ipynb #8487199f
 def naive_dates(dates) -> pd.DatetimeIndex:
-    "Dates as a DatetimeIndex without a time zone: tz-aware dates keep their local wall time (weeks are calendar weeks)."
+    ("Dates as a DatetimeIndex without a time zone: tz-aware dates keep their local wall time (weeks are "
+     "calendar weeks).")
     d = pd.DatetimeIndex(dates)
     return d.tz_localize(None) if d.tz is not None else d
 
@@ -427,39 +482,58 @@ def _check_weeks(df, date_col, geo_col, min_weeks: int) -> None:
     "No duplicate (geo, week); regular 7-day steps; at least min_weeks; the same weeks in every geo."
     keys = [geo_col, date_col] if geo_col else [date_col]
     dup = df.duplicated(keys)
-    if dup.any(): raise MMMDataError(f"date column {date_col!r} has duplicate rows per {'(geo, week)' if geo_col else 'week'} ({_where(df, dup, date_col, geo_col)}); fix: aggregate them, e.g. df.groupby({keys}, as_index=False).sum()")
+    if dup.any(): raise MMMDataError(f"date column {date_col!r} has duplicate rows per "
+        f"{'(geo, week)' if geo_col else 'week'} ({_where(df, dup, date_col, geo_col)}); fix: aggregate "
+        f"them, e.g. df.groupby({keys}, as_index=False).sum()")
     groups = df.groupby(geo_col, sort=True)[date_col] if geo_col else [("national", df[date_col])]
     first = None
     for g, d in groups:
         d = naive_dates(d).sort_values()
         step = np.asarray((d[1:] - d[:-1]).days)
-        if (step % 7 != 0).any(): raise MMMDataError(f"date column {date_col!r}: dates are not 7 days apart (geo {g!r}, after {d[int(np.argmax(step % 7 != 0))].date()}); fix: use one date per week on the same weekday, e.g. df[{date_col!r}] = df[{date_col!r}].dt.to_period('W').dt.start_time")
-        if (step > 7).any(): raise MMMDataError(f"date column {date_col!r}: missing weeks (geo {g!r}, gap after {d[int(np.argmax(step > 7))].date()}); fix: add rows for the missing weeks (spend 0 if nothing ran) — gaps are not allowed")
-        if len(d) < min_weeks: raise MMMDataError(f"date column {date_col!r}: geo {g!r} has {len(d)} weeks, fewer than min_weeks={min_weeks}; fix: provide more weeks of history (or {_shorter_holdout()})")
-        if first is not None and not d.equals(first): raise MMMDataError(f"date column {date_col!r}: geo {g!r} covers other weeks than the first geo; fix: give every geo the same weeks (add rows or trim to the common range)")
+        if (step % 7 != 0).any(): raise MMMDataError(f"date column {date_col!r}: dates are not 7 days apart "
+            f"(geo {g!r}, after {d[int(np.argmax(step % 7 != 0))].date()}); fix: use one date per week on "
+            f"the same weekday, e.g. df[{date_col!r}] = df[{date_col!r}].dt.to_period('W').dt.start_time")
+        if (step > 7).any(): raise MMMDataError(f"date column {date_col!r}: missing weeks (geo {g!r}, gap "
+            f"after {d[int(np.argmax(step > 7))].date()}); fix: add rows for the missing weeks (spend 0 if "
+            "nothing ran) — gaps are not allowed")
+        if len(d) < min_weeks: raise MMMDataError(f"date column {date_col!r}: geo {g!r} has {len(d)} weeks, "
+            f"fewer than min_weeks={min_weeks}; fix: provide more weeks of history (or {_shorter_holdout()})")
+        if first is not None and not d.equals(first): raise MMMDataError(
+            f"date column {date_col!r}: geo {g!r} covers other weeks than the first geo; fix: give every geo "
+            "the same weeks (add rows or trim to the common range)")
         first = d
 
 # %% ../nbs/00_data.ipynb #4c4c6779
 def _check_variation(df, channel_cols, control_cols) -> None:
     "Controls vary; every channel has some spend."
     for c in control_cols:
-        if df[c].astype(float).nunique() < 2: raise MMMDataError(f"control column {c!r} is constant ({df[c].iloc[0]}); fix: drop it from control_cols — a constant carries no information")
+        if df[c].astype(float).nunique() < 2: raise MMMDataError(
+            f"control column {c!r} is constant ({df[c].iloc[0]}); fix: drop it from control_cols — a "
+            "constant carries no information")
     for c in channel_cols:
-        if (df[c].astype(float) == 0).all(): raise MMMDataError(f"channel column {c!r} is zero in every week; fix: drop it from channel_cols — an effect cannot be estimated without spend")
+        if (df[c].astype(float) == 0).all(): raise MMMDataError(
+            f"channel column {c!r} is zero in every week; fix: drop it from channel_cols — an effect cannot "
+            "be estimated without spend")
 
 def _check_static(df, static_cols, geo_col) -> None:
     "Static columns are constant within each geo."
     for c in static_cols:
         n = df.groupby(geo_col)[c].nunique() if geo_col else pd.Series([df[c].nunique()], index=["national"])
-        if (n > 1).any(): raise MMMDataError(f"static column {c!r} varies over time within geo {n.index[int(np.argmax(n.values > 1))]!r}; fix: use one value per geo, e.g. df.groupby(geo)[{c!r}].transform('first'), or move it to control_cols")
+        if (n > 1).any(): raise MMMDataError(f"static column {c!r} varies over time within geo "
+            f"{n.index[int(np.argmax(n.values > 1))]!r}; fix: use one value per geo, e.g. "
+            f"df.groupby(geo)[{c!r}].transform('first'), or move it to control_cols")
 
 # %% ../nbs/00_data.ipynb #2c02597e
-def validate_mmm_frame(df: pd.DataFrame, date_col: str, channel_cols, target_col: str, control_cols=(), geo_col: str | None = None,
-                       static_cols=(), min_weeks: int = MIN_WEEKS, require_target: bool = True, check_variation: bool = True) -> None:
+def validate_mmm_frame(df: pd.DataFrame, date_col: str, channel_cols, target_col: str, control_cols=(),
+                       geo_col: str | None = None,
+                       static_cols=(), min_weeks: int = MIN_WEEKS, require_target: bool = True,
+                       check_variation: bool = True) -> None:
     "Raise MMMDataError (naming the column and the fix) if `df` breaks the data contract."
-    channel_cols, control_cols = column_list(channel_cols, "channel_cols"), column_list(control_cols, "control_cols")
+    channel_cols, control_cols = column_list(channel_cols, "channel_cols"), column_list(
+        control_cols, "control_cols")
     static_cols = column_list(static_cols, "static_cols")
-    target = [target_col] if require_target or (isinstance(df, pd.DataFrame) and target_col in df.columns) else []
+    target = [target_col] if require_target or (isinstance(df,
+                                                           pd.DataFrame) and target_col in df.columns) else []
     roles = dict(date_col=[date_col], geo_col=[geo_col] if geo_col else [], channel_cols=channel_cols,
                  control_cols=control_cols, static_cols=static_cols, target_col=target)
     _check_columns(df, roles)
@@ -471,29 +545,39 @@ def validate_mmm_frame(df: pd.DataFrame, date_col: str, channel_cols, target_col
 
 # %% ../nbs/00_data.ipynb #ad3ae07c
 def categorical_levels(df: pd.DataFrame, categorical_cols, date_col: str, geo_col: str | None = None) -> dict:
-    "{column: [reference, other levels...]}: levels as strings, most frequent first (the reference, not coded)."
+    ("{column: [reference, other levels...]}: levels as strings, most frequent first (the reference, not "
+     "coded).")
     out = {}
     for c in column_list(categorical_cols, "categorical_cols"):
-        if c not in df.columns: raise MMMDataError(f"categorical column {c!r} is not in the data; fix: check the spelling — available columns: {list(df.columns)}")
-        if df[c].isna().any(): raise MMMDataError(f"categorical column {c!r} has missing values ({_where(df, df[c].isna(), date_col, geo_col)}); "
+        if c not in df.columns: raise MMMDataError(f"categorical column {c!r} is not in the data; fix: check "
+            f"the spelling — available columns: {list(df.columns)}")
+        if df[c].isna().any(): raise MMMDataError(f"categorical column {c!r} has missing values "
+            f"({_where(df, df[c].isna(), date_col, geo_col)}); "
                                                   f"fix: give them a level of their own, e.g. 'none'")
         n = df[c].astype(str).value_counts()
-        if len(n) < 2: raise MMMDataError(f"categorical column {c!r} has a single level ({n.index[0]!r}); fix: drop it — a constant carries no information")
+        if len(n) < 2: raise MMMDataError(f"categorical column {c!r} has a single level ({n.index[0]!r}); "
+            "fix: drop it — a constant carries no information")
         out[c] = sorted(n.index, key=lambda v: (-n[v], v))
     return out
 
 # %% ../nbs/00_data.ipynb #41847fbb
-def one_hot(df: pd.DataFrame, levels: dict, date_col: str, geo_col: str | None = None) -> tuple[pd.DataFrame, list]:
-    "Each categorical column replaced by 0/1 columns 'column=level' for every level but the reference; unseen levels refused."
+def one_hot(df: pd.DataFrame, levels: dict, date_col: str, geo_col: str | None = None) -> tuple[
+    pd.DataFrame, list]:
+    ("Each categorical column replaced by 0/1 columns 'column=level' for every level but the reference; "
+     "unseen levels refused.")
     out, names = df.drop(columns=list(levels)), []
     for c, lv in levels.items():
         v = df[c].astype(str)
         unseen = ~v.isin(lv)
-        if unseen.any(): raise MMMDataError(f"categorical column {c!r} holds {v[unseen].iloc[0]!r} ({_where(df, unseen, date_col, geo_col)}), a level the "
-                                            f"model was not fitted on (levels {lv}); fix: map it to one of those levels, or refit on data that has it")
+        if unseen.any(): raise MMMDataError(f"categorical column {c!r} holds {v[unseen].iloc[0]!r} "
+            f"({_where(df, unseen, date_col, geo_col)}), a level the "
+                                            f"model was not fitted on (levels {lv}); fix: map it to one of "
+                                            "those levels, or refit on data that has it")
         for level in lv[1:]:
             name = f"{c}={level}"
-            if name in out.columns: raise MMMDataError(f"categorical column {c!r}: the indicator name {name!r} is already a column; fix: rename that column")
+            if name in out.columns: raise MMMDataError(
+                f"categorical column {c!r}: the indicator name {name!r} is already a column; fix: rename "
+                "that column")
             out[name] = (v == level).astype(float); names.append(name)
     return out, names
 
@@ -505,11 +589,14 @@ class MMMTensors:
     dates: pd.DatetimeIndex; geos: list[str]; channels: list[str]; n_train: int
 
     def __repr__(self):
-        shapes = ", ".join(f"{n}={tuple(getattr(self, n).shape)}" for n in ("spend", "controls", "target", "static"))
-        return f"MMMTensors({shapes}, weeks {self.dates[0].date()}..{self.dates[-1].date()}, n_train={self.n_train})"
+        shapes = ", ".join(f"{n}={tuple(getattr(self, n).shape)}" for n in ("spend", "controls", "target",
+                                                                            "static"))
+        return (f"MMMTensors({shapes}, weeks {self.dates[0].date()}..{self.dates[-1].date()}, "
+                f"n_train={self.n_train})")
 
 # %% ../nbs/00_data.ipynb #06883e72
-def _grid(df: pd.DataFrame, date_col: str, geo_col: str | None, cols: list) -> tuple[np.ndarray, list, pd.DatetimeIndex]:
+def _grid(df: pd.DataFrame, date_col: str, geo_col: str | None, cols: list) -> tuple[
+    np.ndarray, list, pd.DatetimeIndex]:
     "Columns of a validated frame as a float64 array (G, T, len(cols)), with sorted geos and weeks."
     key = df[geo_col].astype(str) if geo_col else pd.Series("national", index=df.index)
     d = df.assign(_geo_key=key.values).sort_values(["_geo_key", date_col])
@@ -521,9 +608,11 @@ def _grid(df: pd.DataFrame, date_col: str, geo_col: str | None, cols: list) -> t
 # %% ../nbs/00_data.ipynb #c2cc5ede
 class MMMPreprocessor:
     "Validates a frame and maps it to model tensors and back; fitted on training weeks only."
-    def __init__(self, date_col: str, channel_cols, target_col: str, control_cols=(), geo_col: str | None = None, static_cols=()):
+    def __init__(self, date_col: str, channel_cols, target_col: str, control_cols=(),
+                 geo_col: str | None = None, static_cols=()):
         self.date_col, self.target_col, self.geo_col = date_col, target_col, geo_col
-        self.channel_cols, self.control_cols, self.static_cols = list(channel_cols), list(control_cols), list(static_cols)
+        self.channel_cols, self.control_cols, self.static_cols = list(channel_cols), list(control_cols), list(
+            static_cols)
         self.fitted = False
 
     def _roles(self) -> dict:
@@ -532,11 +621,13 @@ class MMMPreprocessor:
 
 # %% ../nbs/00_data.ipynb #d96db24f
 def _spend_scale(spend_train: np.ndarray, channels: list) -> np.ndarray:
-    "Per (geo, channel) scale (G, K): the mean over weeks with spend, times the channel's median max-to-mean ratio; one geo: its max."
+    ("Per (geo, channel) scale (G, K): the mean over weeks with spend times the channel's median max-to-mean ratio; "
+     "one geo: its max.")
     m, on = spend_train.max(axis=1), (spend_train > 0).sum(axis=1)
     for k, c in enumerate(channels):
         if not (m[:, k] > 0).any():
-            raise MMMDataError(f"channel column {c!r} has no spend in the training weeks; fix: {_shorter_holdout()} or drop the channel")
+            raise MMMDataError(f"channel column {c!r} has no spend in the training weeks; fix: "
+                               f"{_shorter_holdout()} or drop the channel")
     if len(m) == 1: return m
     pos = m > 0
     typical = spend_train.sum(axis=1) / np.maximum(on, 1)                  # mean over the weeks with spend
@@ -553,7 +644,8 @@ def _std(x: np.ndarray, axis) -> tuple[np.ndarray, np.ndarray]:
 
 # %% ../nbs/00_data.ipynb #85b941c5
 @patch
-def fit(self: MMMPreprocessor, df: pd.DataFrame, holdout_weeks: int = 13, min_train_weeks: int = MIN_TRAIN_WEEKS) -> MMMPreprocessor:
+def fit(self: MMMPreprocessor, df: pd.DataFrame, holdout_weeks: int = 13,
+        min_train_weeks: int = MIN_TRAIN_WEEKS) -> MMMPreprocessor:
     "Validate `df` and fit the scalers on all weeks but the final `holdout_weeks`."
     validate_mmm_frame(df, **self._roles(), min_weeks=holdout_weeks + min_train_weeks)
     cols = self.channel_cols + self.control_cols + [self.target_col] + self.static_cols
@@ -563,7 +655,8 @@ def fit(self: MMMPreprocessor, df: pd.DataFrame, holdout_weeks: int = 13, min_tr
     self.train_end = dates[self.n_train - 1]
     tr = arr[:, : self.n_train]
     self.spend_scale = _spend_scale(tr[..., :K], self.channel_cols)                        # (G, K)
-    self.control_mean, self.control_std = _std(tr[..., K:K + C].reshape(-1 if C else 0, C), axis=0)  # (C,); none: empty
+    # (C,); none: empty
+    self.control_mean, self.control_std = _std(tr[..., K:K + C].reshape(-1 if C else 0, C), axis=0)
     self._check_scales(tr[..., K:K + C], tr[..., K + C])
     self.target_mean, self.target_std = _std(tr[..., K + C], axis=1)                       # (G,)
     self.static_mean, self.static_std = _std(arr[:, 0, K + C + 1:], axis=0)                # (S,)
@@ -575,9 +668,12 @@ def fit(self: MMMPreprocessor, df: pd.DataFrame, holdout_weeks: int = 13, min_tr
 def _check_scales(self: MMMPreprocessor, controls_train: np.ndarray, target_train: np.ndarray) -> None:
     "Controls, and each geo's target, must vary within the training weeks."
     for i, c in enumerate(self.control_cols):
-        if controls_train[..., i].std() == 0: raise MMMDataError(f"control column {c!r} is constant over the training weeks; fix: drop it from the controls or {_shorter_holdout()}")
+        if controls_train[..., i].std() == 0: raise MMMDataError(
+            f"control column {c!r} is constant over the training weeks; fix: drop it from the controls or "
+            f"{_shorter_holdout()}")
     for g, sd in zip(self.geos, target_train.std(axis=1)):
-        if sd == 0: raise MMMDataError(f"target column {self.target_col!r} is constant over the training weeks of geo {g!r}; fix: check the data of that geo or leave it out")
+        if sd == 0: raise MMMDataError(f"target column {self.target_col!r} is constant over the training "
+            f"weeks of geo {g!r}; fix: check the data of that geo or leave it out")
 
 # %% ../nbs/00_data.ipynb #b871b573
 @patch
@@ -585,7 +681,8 @@ def _geo_idx(self: MMMPreprocessor, geos) -> list[int]:
     "Row indices of `geos` (all fitted geos when None)."
     if geos is None: return list(range(len(self.geos)))
     unknown = [g for g in map(str, geos) if g not in self.geos]
-    if unknown: raise MMMDataError(f"geo column {self.geo_col!r}: geos {unknown} were not in the training data; fix: fit on data that includes them")
+    if unknown: raise MMMDataError(f"geo column {self.geo_col!r}: geos {unknown} were not in the training "
+        "data; fix: fit on data that includes them")
     return [self.geos.index(str(g)) for g in geos]
 
 # %% ../nbs/00_data.ipynb #7c7c18dc
@@ -593,13 +690,15 @@ def _geo_idx(self: MMMPreprocessor, geos) -> list[int]:
 def spend_to_unit(self: MMMPreprocessor, spend_raw, geos=None):
     "Spend (G, T, K) in original units -> [0, 1] scale (array or tensor in, same type out)."
     s = self.spend_scale[self._geo_idx(geos)][:, None, :]
-    return spend_raw / (torch.as_tensor(s, dtype=spend_raw.dtype, device=spend_raw.device) if torch.is_tensor(spend_raw) else s)
+    return spend_raw / (torch.as_tensor(s, dtype=spend_raw.dtype,
+                                        device=spend_raw.device) if torch.is_tensor(spend_raw) else s)
 
 @patch
 def spend_from_unit(self: MMMPreprocessor, spend_unit, geos=None):
     "Spend (G, T, K) on the [0, 1] scale -> original units."
     s = self.spend_scale[self._geo_idx(geos)][:, None, :]
-    return spend_unit * (torch.as_tensor(s, dtype=spend_unit.dtype, device=spend_unit.device) if torch.is_tensor(spend_unit) else s)
+    return spend_unit * (torch.as_tensor(s, dtype=spend_unit.dtype,
+                                         device=spend_unit.device) if torch.is_tensor(spend_unit) else s)
 
 # %% ../nbs/00_data.ipynb #0eebd639
 @patch
@@ -628,9 +727,11 @@ def transform(self: MMMPreprocessor, df: pd.DataFrame, dtype=torch.float32) -> M
     i = self._geo_idx(geos)
     y = self.target_to_unit(arr[..., K + C], geos) if has_y else np.full(arr.shape[:2], np.nan)
     t = lambda a: torch.as_tensor(np.ascontiguousarray(a), dtype=dtype)
-    return MMMTensors(spend=t(self.spend_to_unit(arr[..., :K], geos)), controls=t((arr[..., K:K + C] - self.control_mean) / self.control_std),
+    return MMMTensors(spend=t(self.spend_to_unit(arr[..., :K], geos)),
+                      controls=t((arr[..., K:K + C] - self.control_mean) / self.control_std),
                       target=t(y), static=t((arr[:, 0, K + C + has_y:] - self.static_mean) / self.static_std),
-                      dates=dates, geos=geos, channels=list(self.channel_cols), n_train=int((dates <= self.train_end).sum()))
+                      dates=dates, geos=geos, channels=list(self.channel_cols),
+                      n_train=int((dates <= self.train_end).sum()))
 
 # %% ../nbs/00_data.ipynb #b1cb4246
 @patch
@@ -638,27 +739,34 @@ def state_dict(self: MMMPreprocessor) -> dict:
     "JSON-serialisable state (plain lists, floats and strings)."
     if not self.fitted: raise RuntimeError("MMMPreprocessor is not fitted; call .fit(df) first")
     arr = lambda a: np.asarray(a, dtype=float).tolist()
-    return dict(version=1, **self._roles(), geos=list(self.geos), holdout_weeks=self.holdout_weeks, n_train=self.n_train,
+    return dict(version=1, **self._roles(), geos=list(self.geos), holdout_weeks=self.holdout_weeks,
+                n_train=self.n_train,
                 train_end=self.train_end.isoformat(), spend_scale=arr(self.spend_scale),
-                control_mean=arr(self.control_mean), control_std=arr(self.control_std), target_mean=arr(self.target_mean),
-                target_std=arr(self.target_std), static_mean=arr(self.static_mean), static_std=arr(self.static_std))
+                control_mean=arr(self.control_mean), control_std=arr(self.control_std),
+                target_mean=arr(self.target_mean),
+                target_std=arr(self.target_std), static_mean=arr(self.static_mean),
+                static_std=arr(self.static_std))
 
 # %% ../nbs/00_data.ipynb #f088d770
 @patch(cls_method=True)
 def from_state_dict(cls: MMMPreprocessor, d: dict) -> MMMPreprocessor:
     "Rebuild a fitted preprocessor from `state_dict()` output."
-    self = cls(d["date_col"], d["channel_cols"], d["target_col"], d["control_cols"], d["geo_col"], d["static_cols"])
+    self = cls(d["date_col"], d["channel_cols"], d["target_col"], d["control_cols"], d["geo_col"],
+               d["static_cols"])
     self.geos, self.holdout_weeks, self.n_train = list(d["geos"]), int(d["holdout_weeks"]), int(d["n_train"])
     self.train_end = pd.Timestamp(d["train_end"])
-    for k in ("spend_scale", "control_mean", "control_std", "target_mean", "target_std", "static_mean", "static_std"):
+    for k in ("spend_scale", "control_mean", "control_std", "target_mean", "target_std", "static_mean",
+              "static_std"):
         setattr(self, k, np.asarray(d[k], dtype=float))
     self.spend_scale = self.spend_scale.reshape(len(self.geos), len(self.channel_cols))
     self.fitted = True
     return self
 
 # %% ../nbs/00_data.ipynb #644820e0
-def prepare_mmm_data(df: pd.DataFrame, date_col: str, channel_cols, target_col: str, control_cols=(), geo_col: str | None = None,
+def prepare_mmm_data(df: pd.DataFrame, date_col: str, channel_cols, target_col: str, control_cols=(),
+                     geo_col: str | None = None,
                      static_cols=(), holdout_weeks: int = 13) -> tuple[MMMTensors, MMMPreprocessor]:
     "Validate, fit the preprocessor on the training weeks and transform: (tensors, preprocessor)."
-    pre = MMMPreprocessor(date_col, channel_cols, target_col, control_cols, geo_col, static_cols).fit(df, holdout_weeks)
+    pre = MMMPreprocessor(date_col, channel_cols, target_col, control_cols, geo_col, static_cols).fit(
+        df, holdout_weeks)
     return pre.transform(df), pre

@@ -40,7 +40,8 @@ def _with_scale(name: str, word: str) -> str:
 
 # %% ../nbs/09_plots.ipynb #a6613858
 def plot_fit(mmm, target_name: str | None = None) -> matplotlib.figure.Figure:
-    "Actual vs the model per week (summed over geos), the final (holdout) weeks shaded; a second, rolled-out line where it differs."
+    ("Actual vs the model per week (summed over geos), the final (holdout) weeks shaded; a second, "
+     "rolled-out line where it differs.")
     est = ATEEstimator(mmm.ema_model, mmm.data, mmm.preprocessor, getattr(mmm, "creative", None))
     dates, pre, G = est.dates, mmm.preprocessor, len(est.geos)
     actual = pre.inverse_target(mmm.data.target, est.geos).sum(0)
@@ -50,13 +51,16 @@ def plot_fit(mmm, target_name: str | None = None) -> matplotlib.figure.Figure:
     ax.plot(dates, actual / div, color="k", lw=1.2, label="actual")
     same = np.allclose(ahead, rolled, rtol=1e-5, atol=1e-6 * np.abs(actual).max())
     ax.plot(dates, ahead / div, lw=1.2, color="C0", label="model" if same else "model, one week ahead")
-    if not same: ax.plot(dates, rolled / div, lw=1, ls="--", color="C1", label="model, rolled out (as in every counterfactual)")
-    if mmm.data.n_train < len(dates):                                  # the preset fits every week: those weeks are not held out
+    if not same: ax.plot(dates, rolled / div, lw=1, ls="--", color="C1",
+                         label="model, rolled out (as in every counterfactual)")
+    # the preset fits every week: those weeks are not held out
+    if mmm.data.n_train < len(dates):
         held = getattr(getattr(mmm, "cfg", None), "fit_weeks", "train") != "all"
-        ax.axvspan(dates[mmm.data.n_train], dates[-1], color="grey", alpha=0.2,
-                   label="holdout weeks" if held else "final weeks (fitted too; holdout_fit() refits without them)")
+        ax.axvspan(dates[mmm.data.n_train], dates[-1], color="grey", alpha=0.2, label="holdout weeks" if held
+                   else "final weeks (fitted too; holdout_fit() refits without them)")
     name = target_name or pre.target_col
-    _labels(ax, f"{name.capitalize()} per week: actual and model", "week", _with_scale(name + (f", sum of {G} geos" if G > 1 else ""), word))
+    _labels(ax, f"{name.capitalize()} per week: actual and model", "week",
+            _with_scale(name + (f", sum of {G} geos" if G > 1 else ""), word))
     ax.legend(loc="best", fontsize=8); fig.tight_layout()
     return fig
 
@@ -67,7 +71,8 @@ def _true_ate(truth) -> pd.Series:
     return (truth.ate if hasattr(truth, "ate") else pd.Series(truth)).astype(float)
 
 def plot_attribution(ate_df: pd.DataFrame, truth=None, unit: str = "outcome") -> matplotlib.figure.Figure:
-    "Bars of each channel's zero-spend effect (`unit`: the outcome's name), its interval when the table has one, the truth when given."
+    ("Bars of each channel's zero-spend effect (`unit`: the outcome's name), its interval when the table has "
+     "one, the truth when given.")
     d = ate_df.set_index("channel"); t = _true_ate(truth)
     div, word = readable_scale(np.r_[d.ate.to_numpy(), [] if t is None else t.to_numpy()])
     x, w = np.arange(len(d)), 0.4 if t is not None else 0.6
@@ -77,19 +82,22 @@ def plot_attribution(ate_df: pd.DataFrame, truth=None, unit: str = "outcome") ->
            label="estimated" + (" (bar: interval)" if err is not None else ""))
     if t is not None: ax.bar(x + w / 2, t.reindex(d.index) / div, w, color="tab:grey", label="true")
     ax.axhline(0, color="k", lw=0.6); ax.set_xticks(x, d.index)
-    _labels(ax, "What each channel caused (zero-spend effect)" + (" vs the truth" if t is not None else ""), "channel",
+    _labels(ax, "What each channel caused (zero-spend effect)" + (" vs the truth" if t is not None else ""),
+            "channel",
             _with_scale(f"incremental {unit}, whole period", word))
     ax.legend(fontsize=8); fig.tight_layout()
     return fig
 
 # %% ../nbs/09_plots.ipynb #b414c308
 def plot_contributions(contrib_df: pd.DataFrame, unit: str = "outcome") -> matplotlib.figure.Figure:
-    "Stacked baseline and channel contributions per week (summed over geos) with the actual outcome; the axis starts at 0."
+    ("Stacked baseline and channel contributions per week (summed over geos) with the actual outcome; the "
+     "axis starts at 0.")
     chans = [c for c in contrib_df.columns if c not in ("week", "geo", "actual", "predicted", "baseline")]
     w = contrib_df.groupby("week")[["baseline", *chans, "actual"]].sum()
     div, word = readable_scale(w["actual"])
     fig, ax = plt.subplots(figsize=(9, 3.5))
-    ax.stackplot(w.index, *[w[c].clip(lower=0) / div for c in ["baseline", *chans]], labels=["baseline", *chans], alpha=0.8)
+    ax.stackplot(w.index, *[w[c].clip(lower=0) / div for c in ["baseline", *chans]],
+                 labels=["baseline", *chans], alpha=0.8)
     ax.plot(w.index, w["actual"] / div, color="k", lw=1, label="actual")
     ax.set_ylim(0, None)
     n_geos = contrib_df["geo"].nunique() if "geo" in contrib_df else 1
@@ -99,27 +107,34 @@ def plot_contributions(contrib_df: pd.DataFrame, unit: str = "outcome") -> matpl
     return fig
 
 # %% ../nbs/09_plots.ipynb #95c9be0d
-def plot_roi_curves(curves, current: dict | None = None, unit: str = "outcome", spend_unit: str = "currency") -> matplotlib.figure.Figure:
+def plot_roi_curves(curves, current: dict | None = None, unit: str = "outcome",
+                    spend_unit: str = "currency") -> matplotlib.figure.Figure:
     "Incremental outcome vs spend per channel ({channel: roi_curve frame}); current spend marked."
     if isinstance(curves, pd.DataFrame): curves = {c: g for c, g in curves.groupby("channel")}
-    (dy, wy), (dx, wx) = (readable_scale(np.concatenate([c[k].to_numpy() for c in curves.values()])) for k in ("incremental", "spend"))
+    (dy, wy), (dx, wx) = (readable_scale(np.concatenate([c[k].to_numpy() for c in curves.values()]))
+                          for k in ("incremental", "spend"))
     fig, ax = plt.subplots(figsize=(7, 4))
     for ch, c in curves.items():
         line, = ax.plot(c.spend / dx, c.incremental / dy, marker=".", ms=3, label=ch)
         now = current.get(ch) if current else None
-        row = c.iloc[(c.spend - now).abs().argmin()] if now is not None else c[np.isclose(c.multiplier, 1.0)].squeeze()
-        if len(np.atleast_1d(row.get("spend", []))): ax.plot(row.spend / dx, row.incremental / dy, "o", color=line.get_color(), ms=7, mfc="white")
-    _labels(ax, "Response curves: what each level of spend would bring (o = today)", _with_scale(f"spend ({spend_unit}), whole period", wx),
+        row = c.iloc[(c.spend - now).abs().argmin()] if now is not None else c[
+            np.isclose(c.multiplier, 1.0)].squeeze()
+        if len(np.atleast_1d(row.get("spend", []))): ax.plot(
+            row.spend / dx, row.incremental / dy, "o", color=line.get_color(), ms=7, mfc="white")
+    _labels(ax, "Response curves: what each level of spend would bring (o = today)",
+            _with_scale(f"spend ({spend_unit}), whole period", wx),
             _with_scale(f"incremental {unit}", wy))
     ax.legend(fontsize=8); fig.tight_layout()
     return fig
 
 # %% ../nbs/09_plots.ipynb #7f0d0bd0
 def plot_marginal_roi(df: pd.DataFrame, unit: str = "outcome per unit of spend") -> matplotlib.figure.Figure:
-    "Bars of marginal ROI per channel (and average ROI when the frame has a `roi` column), with the break-even line at 1."
+    ("Bars of marginal ROI per channel (and average ROI when the frame has a `roi` column), with the "
+     "break-even line at 1.")
     cols = ["marginal_roi"] + (["roi"] if "roi" in df.columns else [])
     fig, ax = plt.subplots(figsize=(7, 3.5))
-    df.set_index("channel")[cols].rename(columns=dict(marginal_roi="next unit of spend", roi="average")).plot.bar(ax=ax, rot=0)
+    df.set_index("channel")[cols].rename(columns=dict(marginal_roi="next unit of spend",
+                                                      roi="average")).plot.bar(ax=ax, rot=0)
     ax.axhline(0, color="k", lw=0.6)
     ax.axhline(1, color="tab:red", lw=1, ls="--", label="break-even (ROI 1, when the outcome is revenue)")
     _labels(ax, "Return on the next unit of spend, at today's spend", "channel", f"ROI ({unit})")

@@ -21,7 +21,8 @@ from .balancing import model_inputs
 # %% ../nbs/05_priors.ipynb #3c80d05e
 @dataclass
 class ChannelPriors:
-    "Sign and ROI priors aligned with `channels`: signs (K,) in {+1,-1,0}; roi_mu, roi_sigma (K,), NaN = no ROI prior."
+    ("Sign and ROI priors aligned with `channels`: signs (K,) in {+1,-1,0}; roi_mu, roi_sigma (K,), NaN = no "
+     "ROI prior.")
     channels: list
     signs: torch.Tensor
     roi_mu: torch.Tensor
@@ -36,19 +37,24 @@ class ChannelPriors:
 def _check_names(given, channels, what):
     "Raise a ValueError naming the channels in `given` that are not in `channels`."
     unknown = [c for c in given if c not in channels]
-    if unknown: raise ValueError(f"unknown channel(s) {unknown} in {what}; the model's channels are {list(channels)}")
+    if unknown: raise ValueError(f"unknown channel(s) {unknown} in {what}; the model's channels are "
+        f"{list(channels)}")
 
-def make_priors(channels, roi_priors: dict = None, signs: dict = None, default_sign: int = 1) -> ChannelPriors:
-    "Priors for `channels` from {channel: (mu, sigma)} ROI priors and {channel: +1/-1/0} signs (others get `default_sign`)."
+def make_priors(channels, roi_priors: dict = None, signs: dict = None,
+                default_sign: int = 1) -> ChannelPriors:
+    ("Priors for `channels` from {channel: (mu, sigma)} ROI priors and {channel: +1/-1/0} signs (others get "
+     "`default_sign`).")
     roi_priors, signs = dict(roi_priors or {}), dict(signs or {})
     _check_names(roi_priors, channels, "roi_priors"); _check_names(signs, channels, "signs")
     s = torch.tensor([float(signs.get(c, default_sign)) for c in channels])
     bad = [c for c in channels if float(signs.get(c, default_sign)) not in (-1.0, 0.0, 1.0)]
-    if bad: raise ValueError(f"signs must be +1, -1 or 0; got {[signs.get(c, default_sign) for c in bad]} for {bad}")
+    if bad: raise ValueError(f"signs must be +1, -1 or 0; got {[signs.get(c, default_sign) for c in bad]} "
+        f"for {bad}")
     mu = torch.full((len(channels),), float("nan")); sigma = mu.clone()
     for c, (m, sd) in roi_priors.items():
         if not (math.isfinite(m) and math.isfinite(sd) and sd > 0):
-            raise ValueError(f"roi_priors[{c!r}] = ({m}, {sd}): mu must be finite and sigma a finite number > 0")
+            raise ValueError(f"roi_priors[{c!r}] = ({m}, {sd}): mu must be finite and sigma a finite number "
+                "> 0")
         mu[list(channels).index(c)], sigma[list(channels).index(c)] = float(m), float(sd)
     return ChannelPriors(list(channels), s, mu, sigma)
 
@@ -61,10 +67,12 @@ def eval_mode(model: nn.Module):
     try: yield model
     finally: model.train(was)
 
-def spend_gradient(model: nn.Module, data, weeks: torch.Tensor, creative=None, create_graph: bool = True) -> torch.Tensor:
+def spend_gradient(model: nn.Module, data, weeks: torch.Tensor, creative=None,
+                   create_graph: bool = True) -> torch.Tensor:
     "Mean over geos and `weeks` of d(sum of y_hat over `weeks`)/d a_{g,t,k}: (K,), differentiable."
     spend = data.spend.detach().clone().requires_grad_(True)                # (G, T, K)
-    with (sdpa_kernel(SDPBackend.MATH) if create_graph else nullcontext()):  # math: twice-differentiable attention
+    # math: twice-differentiable attention
+    with (sdpa_kernel(SDPBackend.MATH) if create_graph else nullcontext()):
         out = model(**model_inputs(data, creative, spend=spend))
     grad, = torch.autograd.grad(out.y_hat[:, weeks].sum(), spend, create_graph=create_graph)
     return grad[:, weeks].mean((0, 1))                                      # (K,)
@@ -75,7 +83,8 @@ def sign_loss(grad: torch.Tensor, signs: torch.Tensor) -> torch.Tensor:
 
 # %% ../nbs/05_priors.ipynb #cba6792b
 def _directional_total(model, data, weeks, direction, h, creative=None) -> torch.Tensor:
-    "Central difference (Y(a + h d) - Y(a - h d)) / 2h of the total outcome Y over `weeks`, d = `direction` (K,) in those weeks."
+    ("Central difference (Y(a + h d) - Y(a - h d)) / 2h of the total outcome Y over `weeks`, d = `direction` "
+     "(K,) in those weeks.")
     d = torch.zeros_like(data.spend); d[:, weeks] = direction.to(d)                  # (G, T, K)
     G = data.spend.shape[0]
     rep = lambda x: None if x is None else x.repeat(2, *[1] * (x.dim() - 1))
@@ -84,8 +93,10 @@ def _directional_total(model, data, weeks, direction, h, creative=None) -> torch
     y = model(**kw).y_hat[:, weeks]
     return (y[:G].sum() - y[G:].sum()) / (2 * h)
 
-def sign_penalty(model, data, weeks, signs, creative=None, method: str = "finite_difference", h: float = 1e-2) -> torch.Tensor:
-    "`Sum_k ReLU(-s_k * mean marginal effect_k)`, differentiable; exact value, gradient by central difference or autograd."
+def sign_penalty(model, data, weeks, signs, creative=None, method: str = "finite_difference",
+                 h: float = 1e-2) -> torch.Tensor:
+    ("`Sum_k ReLU(-s_k * mean marginal effect_k)`, differentiable; exact value, gradient by central "
+     "difference or autograd.")
     if method == "autograd": return sign_loss(spend_gradient(model, data, weeks, creative), signs)
     g = spend_gradient(model, data, weeks, creative, create_graph=False).detach()
     violated = (-signs.to(g) * g) > 0
@@ -99,7 +110,8 @@ def zero_spend_ate(model: nn.Module, data, channels: list, y_scale: torch.Tensor
                    creative=None) -> torch.Tensor:
     "Teacher-forced zero-spend ATE in original units over `weeks`, one per channel index in `channels`: (n,)."
     G, n = data.spend.shape[0], len(channels)
-    spend = data.spend.repeat(n + 1, 1, 1)                                   # ((n+1)G, T, K): actual, then k=0 copies
+    # ((n+1)G, T, K): actual, then k=0 copies
+    spend = data.spend.repeat(n + 1, 1, 1)
     for i, k in enumerate(channels): spend[(i + 1) * G:(i + 2) * G, :, k] = 0.0
     rep = lambda x: None if x is None else x.repeat(n + 1, *[1] * (x.dim() - 1))
     kw = model_inputs(data, creative, spend=spend)
@@ -115,7 +127,8 @@ def roi_loss(roi: torch.Tensor, mu: torch.Tensor, sigma: torch.Tensor) -> torch.
 def outcome_scale(preprocessor, geos) -> torch.Tensor:
     "Original outcome units per standardised unit, per geo: (G,)."
     ones, zeros = np.ones((len(geos), 1)), np.zeros((len(geos), 1))
-    scale = np.asarray(preprocessor.inverse_target(ones, geos)) - np.asarray(preprocessor.inverse_target(zeros, geos))
+    scale = np.asarray(preprocessor.inverse_target(ones, geos)) - np.asarray(
+        preprocessor.inverse_target(zeros, geos))
     return torch.as_tensor(scale[:, 0], dtype=torch.float32)
 
 def spend_totals(preprocessor, data, weeks: torch.Tensor) -> torch.Tensor:
@@ -125,30 +138,37 @@ def spend_totals(preprocessor, data, weeks: torch.Tensor) -> torch.Tensor:
 
 # %% ../nbs/05_priors.ipynb #22d9d6a1
 def geo_subset(data, idx):
-    "The `MMMTensors` of the geos at positions `idx` (list or 1-D tensor), with the same weeks, channels and n_train."
+    ("The `MMMTensors` of the geos at positions `idx` (list or 1-D tensor), with the same weeks, channels "
+     "and n_train.")
     idx = torch.as_tensor(idx, dtype=torch.long, device=data.spend.device)
-    rows = {n: getattr(data, n)[idx] for n in ("spend", "controls", "target", "static") if getattr(data, n) is not None}
+    rows = {n: getattr(data, n)[idx] for n in ("spend", "controls", "target", "static") if getattr(data,
+        n) is not None}
     return type(data)(**{**data.__dict__, **rows, "geos": [data.geos[i] for i in idx.tolist()]})
 
 # %% ../nbs/05_priors.ipynb #2f6bd7ad
 class PriorLoss:
-    "Weighted MAP prior terms of a model on fixed `data`: `sign_weight * sum_k L_sign_k` and `roi_weight * sum_k L_roi_k`."
+    ("Weighted MAP prior terms of a model on fixed `data`: `sign_weight * sum_k L_sign_k` and `roi_weight * "
+     "sum_k L_roi_k`.")
     def __init__(self, priors: ChannelPriors, data, weeks: torch.Tensor, preprocessor=None, creative=None,
                  sign_weight: float = 1.0, roi_weight: float = 1.0, sign_method: str = "finite_difference",
                  n_geos: int = 0, seed: int = 0):
-        self.priors, self.data, self.weeks, self.creative, self.sign_method = priors, data, weeks, creative, sign_method
+        self.priors, self.data, self.weeks, self.creative, self.sign_method = (
+            priors, data, weeks, creative, sign_method)
         self.sign_weight, self.roi_weight = sign_weight, roi_weight
-        self.n_geos, self.generator = n_geos, torch.Generator().manual_seed(seed)   # geos per sign-prior call (0: all)
+        # geos per sign-prior call (0: all)
+        self.n_geos, self.generator = n_geos, torch.Generator().manual_seed(seed)
         self.roi_idx = priors.roi_channels
         if self.roi_idx: self._init_roi(preprocessor)
 
     def _init_roi(self, preprocessor):
         "Constants of the ROI prior in original units: outcome scale per geo and spend per channel."
-        if preprocessor is None: raise ValueError("ROI priors are in original units: pass the fitted `preprocessor`")
+        if preprocessor is None: raise ValueError("ROI priors are in original units: pass the fitted "
+            "`preprocessor`")
         self.y_scale = outcome_scale(preprocessor, self.data.geos)
         self.spend = spend_totals(preprocessor, self.data, self.weeks)[self.roi_idx]
         zero = [self.priors.channels[k] for k, s in zip(self.roi_idx, self.spend) if s <= 0]
-        if zero: raise ValueError(f"ROI prior on channel(s) {zero} with no spend in the training weeks: ROI is undefined")
+        if zero: raise ValueError(f"ROI prior on channel(s) {zero} with no spend in the training weeks: ROI "
+            "is undefined")
 
 # %% ../nbs/05_priors.ipynb #2b84da6c
 from fastcore.basics import patch
@@ -156,13 +176,15 @@ from fastcore.basics import patch
 # %% ../nbs/05_priors.ipynb #1a3db44d
 @patch
 def roi(self: PriorLoss, model: nn.Module) -> torch.Tensor:
-    "Differentiable teacher-forced ROI (original units, training weeks) of the channels with an ROI prior: (n,)."
+    ("Differentiable teacher-forced ROI (original units, training weeks) of the channels with an ROI prior: "
+     "(n,).")
     ate = zero_spend_ate(model, self.data, self.roi_idx, self.y_scale, self.weeks, self.creative)
     return ate / self.spend.to(ate)
 
 @patch
 def sign_data(self: PriorLoss):
-    "The geos the sign prior uses at this call: all of `self.data`, or `n_geos` of them drawn with `self.generator`."
+    ("The geos the sign prior uses at this call: all of `self.data`, or `n_geos` of them drawn with "
+     "`self.generator`.")
     G = self.data.spend.shape[0]
     if not self.n_geos or self.n_geos >= G: return self.data
     return geo_subset(self.data, torch.randperm(G, generator=self.generator)[:self.n_geos].sort().values)
@@ -174,7 +196,8 @@ def __call__(self: PriorLoss, model: nn.Module) -> dict:
     out, p = {}, self.priors
     with eval_mode(model):
         if self.sign_weight > 0 and bool((p.signs != 0).any()):
-            out["loss_sign"] = self.sign_weight * sign_penalty(model, self.sign_data(), self.weeks, p.signs, self.creative, self.sign_method)
+            out["loss_sign"] = self.sign_weight * sign_penalty(
+                model, self.sign_data(), self.weeks, p.signs, self.creative, self.sign_method)
         if self.roi_weight > 0 and self.roi_idx:
             idx = self.roi_idx
             out["loss_roi"] = self.roi_weight * roi_loss(self.roi(model), p.roi_mu[idx], p.roi_sigma[idx])
@@ -186,7 +209,8 @@ def report(self: PriorLoss, model: nn.Module) -> pd.DataFrame:
     "Per channel: prior sign, marginal effect, and (where an ROI prior is set) mu, sigma and the model's ROI."
     with eval_mode(model):
         g = spend_gradient(model, self.data, self.weeks, self.creative, create_graph=False).detach()
-        df = pd.DataFrame(dict(channel=self.priors.channels, sign=self.priors.signs.numpy(), marginal_effect=g.numpy(),
+        df = pd.DataFrame(dict(channel=self.priors.channels, sign=self.priors.signs.numpy(),
+                               marginal_effect=g.numpy(),
                                roi_mu=self.priors.roi_mu.numpy(), roi_sigma=self.priors.roi_sigma.numpy()))
         df["roi"] = np.nan
         if self.roi_idx:

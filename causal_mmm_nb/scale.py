@@ -16,36 +16,48 @@ import causal_mmm_nb.ate  # noqa: F401  (adds CausalMMM.ate_estimator)
 
 # %% ../nbs/17_scale.ipynb #d55ad897
 def plot_scaling(results: pd.DataFrame, axes=None):
-    "Fit seconds and peak memory against geos (with the line through the smallest panel: linear growth), and ATE errors."
+    ("Fit seconds and peak memory against geos (with the line through the smallest panel: linear growth), "
+     "and ATE errors.")
     if axes is None: _, axes = plt.subplots(1, 3, figsize=(13, 3.6))
     g = results.geos.to_numpy(float)
     ax = axes[0]
     ax.plot(g, results.fit_seconds, "o-", label="fit")
     ax.plot(g, results.fit_seconds.iloc[0] * g / g[0], "k:", label="linear in geos (from the smallest)")
     ax.set(xlabel="geos", ylabel="fit seconds", title="time"); ax.legend(fontsize=8)
-    axes[1].plot(g, results.peak_rss_mb / 1024, "o-"); axes[1].set(xlabel="geos", ylabel="peak memory (GB)", title="memory")
+    axes[1].plot(g, results.peak_rss_mb / 1024, "o-")
+    axes[1].set(xlabel="geos", ylabel="peak memory (GB)", title="memory")
     for col, style in (("ate_error", "o-"), ("classical", "s--"), ("oracle", "^:")):
         axes[2].plot(g, results[col], style, label={"ate_error": "decomposed head"}.get(col, col))
-    axes[2].set(xlabel="geos", ylabel="ATE error", title="accuracy", ylim=(0, None)); axes[2].legend(fontsize=8)
+    axes[2].set(xlabel="geos", ylabel="ATE error", title="accuracy", ylim=(0, None))
+    axes[2].legend(fontsize=8)
     plt.tight_layout()
     return axes
 
-# %% ../nbs/17_scale.ipynb #ce7dfe30
+# %% ../nbs/17_scale.ipynb #aa10681f
 def _fit_market(cfg: MMMConfig, df: pd.DataFrame, roles: dict) -> CausalMMM:
     "One market's fit: `CausalMMM(cfg).fit(df, **roles)`."
     return CausalMMM(cfg).fit(df, progress=False, **roles)
 
-def fit_markets(markets: dict, cfg: MMMConfig | None = None, n_jobs: int = 1, progress: bool = False, **roles) -> dict:
-    "{name: fitted CausalMMM}, one independent fit per market frame (same column roles), fanned out over n_jobs processes or a cluster."
+def fit_markets(markets: dict, cfg: MMMConfig | None = None, n_jobs: int = 1, progress: bool = False,
+                **roles) -> dict:
+    ("{name: fitted CausalMMM}, one independent fit per market frame (same column roles), fanned out over "
+     "n_jobs processes or a cluster.")
     if not isinstance(markets, dict) or not markets:
-        raise ValueError(f"markets must be a non-empty dict {{name: DataFrame}}, got {type(markets).__name__} of length {len(markets)}")
+        raise ValueError(f"markets must be a non-empty dict {{name: DataFrame}}, got "
+            f"{type(markets).__name__} of length {len(markets)}")
     for name, df in markets.items():
         if not isinstance(df, pd.DataFrame):
-            raise TypeError(f"market {name!r} is a {type(df).__name__}, not a DataFrame; fix: pass {{name: frame}}, one frame per market")
-    cfgs = [cfg if cfg is not None else MMMConfig.decomposed(panel=is_panel(df, roles.get("geo_col"))) for df in markets.values()]
-    return dict(zip(markets, fan_out(_fit_market, [(c, df, roles) for c, df in zip(cfgs, markets.values())], n_jobs, progress)))
+            raise TypeError(f"market {name!r} is a {type(df).__name__}, not a DataFrame; fix: pass "
+                            "{name: frame}, one frame per market")
+    cfgs = [cfg if cfg is not None else MMMConfig.decomposed(panel=is_panel(df, roles.get("geo_col")))
+            for df in markets.values()]
+    return dict(zip(markets, fan_out(_fit_market, [(c, df, roles) for c, df in zip(cfgs, markets.values())],
+                                     n_jobs, progress)))
 
+# %% ../nbs/17_scale.ipynb #5a47b0d2
 def markets_zero_spend(fits: dict, **kwargs) -> pd.DataFrame:
-    "Every market's zero-spend attribution (`ATEEstimator.zero_spend`, kwargs passed on) in one frame, `market` first."
-    z = pd.concat([f.ate_estimator().zero_spend(**kwargs).assign(market=name) for name, f in fits.items()], ignore_index=True)
+    ("Every market's zero-spend attribution (`ATEEstimator.zero_spend`, kwargs passed on) in one frame, "
+     "`market` first.")
+    z = pd.concat([f.ate_estimator().zero_spend(**kwargs).assign(market=name) for name, f in fits.items()],
+                  ignore_index=True)
     return z[["market", *z.columns[:-1]]]

@@ -20,7 +20,8 @@ from .attention import RelativePositionBias, MultiHeadAttention, causal_mask, ad
 # %% ../nbs/03_streams.ipynb #f7cff74d
 @dataclass
 class MMMConfig:
-    "Every hyperparameter of the Causal Transformer MMM; defaults sized for 20 channels x 156 weeks (about 2.1 M parameters)."
+    ("Every hyperparameter of the Causal Transformer MMM; defaults sized for 20 channels x 156 weeks (about "
+     "2.1 M parameters).")
     # model
     d_model: int = 128          # width of every token and stream vector
     n_heads: int = 8            # attention heads (d_model must be divisible by n_heads)
@@ -36,35 +37,51 @@ class MMMConfig:
     lr: float = 1e-3            # learning rate of encoder and outcome head (AdamW)
     weight_decay: float = 1e-4  # AdamW weight decay
     grad_clip: float = 1.0      # max global gradient norm
-    patience: int = 30          # early stopping: epochs without holdout improvement (a panel epoch of n geo batches counts n)
+    # early stopping: epochs without holdout improvement (a panel epoch of n geo batches counts n)
+    patience: int = 30
     holdout_weeks: int = 13     # final weeks held out for early stopping
     alpha: float = 0.01         # max weight of the confusion loss; 0 disables balancing
     adversary_lr: float = 1e-3  # learning rate of the adversarial spend head G_A
     ema_decay: float = 0.99     # decay of the exponential moving average of the weights used for inference
     sign_weight: float = 1.0    # weight of the sign prior loss
     roi_weight: float = 1.0     # weight of the Gaussian ROI prior loss
-    lift_weight: float = 1.0    # weight of the lift-test likelihood (chapter 06b); 1 = the tests' own Gaussian likelihood
-    prior_geos: int = 1         # geos drawn at random (seeded) per step for the sign prior; 0 = every geo (exact, slow)
-    geo_batch_size: int = 4     # geos per training step on a panel (an epoch passes over all); 0 = all geos in one step
+    # weight of the lift-test likelihood (chapter 06b); 1 = the tests' own Gaussian likelihood
+    lift_weight: float = 1.0
+    # geos drawn at random (seeded) per step for the sign prior; 0 = every geo (exact, slow)
+    prior_geos: int = 1
+    # geos per training step on a panel (an epoch passes over all); 0 = all geos in one step
+    geo_batch_size: int = 4
     device: str = "cpu"         # torch device for training and inference ("cpu", "cuda", "cuda:1", "mps")
-    outcome_head: str = "plain" # "plain": G_Y of this chapter; "decomposed": the identifiable head of chapter 06a
-    geo_intercepts: bool = False  # panel: one intercept per geo (CausalMMM adds geo indicators to static; train_model alone ignores it)
-    synergy: bool = False       # decomposed head: non-negative pairwise synergy terms, 0 when either channel is off
+    # "plain": G_Y of this chapter; "decomposed": the identifiable head of chapter 06a
+    outcome_head: str = "plain"
+    # panel: one intercept per geo (CausalMMM adds geo indicators to static; train_model alone ignores it)
+    geo_intercepts: bool = False
+    # decomposed head: non-negative pairwise synergy terms, 0 when either channel is off
+    synergy: bool = False
     # how the decomposed head is fitted (chapter 06a measures each choice)
-    solver: str = "gradient"    # "gradient": every weight by AdamW; "varpro": the head's linear weights solved exactly each step
-    fit_weeks: str = "train"    # "train": all weeks but the holdout; "all": every week (the holdout then only reports)
-    atom_ridge: float | str = "auto"  # varpro: ridge on the atom weights; "auto" = 0.06 x (atom columns) / (fitted rows)
-    kernel: str = "basis"       # decomposed head's carry-over logits: "basis" (3 smooth functions of the lag) or "free" (one per lag)
-    offset_bound: float = 0.5   # decomposed head: atom rates/half-saturations stay within exp(+-bound) of their grid; 0 = unbounded
-    baseline_ridge: float = 3.0 # varpro: ridge on the baseline network's output weights, per fitted week (06a: a freer baseline steals media)
-    chunk_rows: int = 16384     # varpro on a panel: geo-weeks per chunk of a gradient step (the chunks' gradients add up); 0 = all at once
+
+    # "gradient": every weight by AdamW; "varpro": the head's linear weights solved exactly each step
+    solver: str = "gradient"
+    # "train": all weeks but the holdout; "all": every week (the holdout then only reports)
+    fit_weeks: str = "train"
+    # varpro: ridge on the atom weights; "auto" = 0.06 x (atom columns) / (fitted rows)
+    atom_ridge: float | str = "auto"
+    # decomposed head's carry-over logits: "basis" (3 smooth functions of the lag) or "free" (one per lag)
+    kernel: str = "basis"
+    # decomposed head: atom rates/half-saturations stay within exp(+-bound) of their grid; 0 = unbounded
+    offset_bound: float = 0.5
+    # varpro: ridge on the baseline net's output weights per fitted week (06a: freer baselines steal media)
+    baseline_ridge: float = 3.0
+    # varpro on a panel: geo-weeks per chunk of a gradient step (chunk gradients add up); 0 = all at once
+    chunk_rows: int = 16384
 
     def __post_init__(self): self.validate()
 
 # %% ../nbs/03_streams.ipynb #c7436cfb
 _POSITIVE_INTS = ("d_model", "n_heads", "n_layers", "d_ff", "n_freqs", "d_phi", "epochs", "patience")
 _POSITIVE_FLOATS = ("lr", "adversary_lr", "grad_clip")
-_NON_NEGATIVE = ("weight_decay", "alpha", "sign_weight", "roi_weight", "lift_weight", "holdout_weeks", "baseline_ridge")
+_NON_NEGATIVE = ("weight_decay", "alpha", "sign_weight", "roi_weight", "lift_weight", "holdout_weeks",
+                 "baseline_ridge")
 _COUNTS = ("prior_geos", "geo_batch_size", "chunk_rows")   # integers >= 0, where 0 means "all geos"
 
 @patch
@@ -75,9 +92,11 @@ def validate(self: MMMConfig) -> MMMConfig:
         if not isinstance(v, int) or isinstance(v, bool) or v <= 0:
             raise ValueError(f"MMMConfig.{name} must be a positive integer, got {v!r}")
     for name in _POSITIVE_FLOATS:
-        if not getattr(self, name) > 0: raise ValueError(f"MMMConfig.{name} must be > 0, got {getattr(self, name)!r}")
+        if not getattr(self, name) > 0: raise ValueError(
+            f"MMMConfig.{name} must be > 0, got {getattr(self, name)!r}")
     for name in _NON_NEGATIVE:
-        if not getattr(self, name) >= 0: raise ValueError(f"MMMConfig.{name} must be >= 0, got {getattr(self, name)!r}")
+        if not getattr(self, name) >= 0: raise ValueError(
+            f"MMMConfig.{name} must be >= 0, got {getattr(self, name)!r}")
     for name in _COUNTS:
         v = getattr(self, name)
         if not isinstance(v, int) or isinstance(v, bool) or v < 0:
@@ -86,7 +105,8 @@ def validate(self: MMMConfig) -> MMMConfig:
 
 # %% ../nbs/03_streams.ipynb #2e0f8a35
 OUTCOME_HEADS = ("plain", "decomposed")   # G_Y below, or chapter 06a's baseline + per-channel contributions
-SOLVERS = ("gradient", "varpro")           # every weight by gradient steps, or the decomposed head's linear weights solved (06a)
+# every weight by gradient steps, or the decomposed head's linear weights solved (06a)
+SOLVERS = ("gradient", "varpro")
 
 @patch
 def _validate_structure(self: MMMConfig) -> MMMConfig:
@@ -96,29 +116,38 @@ def _validate_structure(self: MMMConfig) -> MMMConfig:
                          f"try d_model={self.n_heads * max(1, round(self.d_model / self.n_heads))}")
     if not isinstance(self.lmax, int) or self.lmax < 1:
         raise ValueError(f"MMMConfig.lmax must be an integer >= 1 week, got {self.lmax!r}")
-    if not 0 <= self.dropout < 1: raise ValueError(f"MMMConfig.dropout must be in [0, 1), got {self.dropout!r}")
-    if not 0 <= self.ema_decay < 1: raise ValueError(f"MMMConfig.ema_decay must be in [0, 1), got {self.ema_decay!r}")
+    if not 0 <= self.dropout < 1: raise ValueError("MMMConfig.dropout must be in [0, 1), got "
+        f"{self.dropout!r}")
+    if not 0 <= self.ema_decay < 1: raise ValueError("MMMConfig.ema_decay must be in [0, 1), got "
+        f"{self.ema_decay!r}")
     if self.outcome_head not in OUTCOME_HEADS:
         raise ValueError(f"MMMConfig.outcome_head must be one of {OUTCOME_HEADS}, got {self.outcome_head!r}")
     for name in ("geo_intercepts", "synergy"):
-        if not isinstance(getattr(self, name), bool): raise ValueError(f"MMMConfig.{name} must be True or False, got {getattr(self, name)!r}")
+        if not isinstance(getattr(self, name), bool): raise ValueError(
+            f"MMMConfig.{name} must be True or False, got {getattr(self, name)!r}")
     return self
 
 # %% ../nbs/03_streams.ipynb #7fe73011
 @patch
 def _validate_fitting(self: MMMConfig) -> MMMConfig:
     "Checks of how and where the model is fitted: solver, fitted weeks, kernel, ridge, bounds, device."
-    for name, allowed in (("solver", SOLVERS), ("fit_weeks", ("train", "all")), ("kernel", ("basis", "free"))):
-        if getattr(self, name) not in allowed: raise ValueError(f"MMMConfig.{name} must be one of {allowed}, got {getattr(self, name)!r}")
+    for name, allowed in (("solver", SOLVERS), ("fit_weeks", ("train", "all")),
+                          ("kernel", ("basis", "free"))):
+        if getattr(self, name) not in allowed: raise ValueError(
+            f"MMMConfig.{name} must be one of {allowed}, got {getattr(self, name)!r}")
     if self.solver == "varpro" and self.outcome_head != "decomposed":
-        raise ValueError("MMMConfig.solver='varpro' needs outcome_head='decomposed' (only that head has weights it can solve); "
+        raise ValueError("MMMConfig.solver='varpro' needs outcome_head='decomposed' (only that head has "
+            "weights it can solve); "
                          "use MMMConfig.decomposed() or solver='gradient'")
-    if not (self.atom_ridge == "auto" or (isinstance(self.atom_ridge, (int, float)) and not isinstance(self.atom_ridge, bool) and self.atom_ridge >= 0)):
+    if not (self.atom_ridge == "auto" or (isinstance(self.atom_ridge,
+        (int, float)) and not isinstance(self.atom_ridge, bool) and self.atom_ridge >= 0)):
         raise ValueError(f"MMMConfig.atom_ridge must be 'auto' or a number >= 0, got {self.atom_ridge!r}")
-    if not self.offset_bound >= 0: raise ValueError(f"MMMConfig.offset_bound must be >= 0 (0 = unbounded), got {self.offset_bound!r}")
+    if not self.offset_bound >= 0: raise ValueError("MMMConfig.offset_bound must be >= 0 (0 = unbounded), "
+        f"got {self.offset_bound!r}")
     try: torch.device(self.device)
     except (RuntimeError, TypeError) as e:
-        raise ValueError(f"MMMConfig.device {self.device!r} is not a torch device ({e}); use 'cpu' or 'cuda'") from None
+        raise ValueError(
+            f"MMMConfig.device {self.device!r} is not a torch device ({e}); use 'cpu' or 'cuda'") from None
     return self
 
 # %% ../nbs/03_streams.ipynb #16c9226d
@@ -133,7 +162,8 @@ def feed_forward(d_model: int, d_ff: int, dropout: float) -> nn.Sequential:
     return nn.Sequential(nn.Linear(d_model, d_ff), nn.GELU(), nn.Dropout(dropout), nn.Linear(d_ff, d_model))
 
 class StreamLayer(nn.Module):
-    "One Pre-LN layer of one stream: causal self-attention, cross-attention to the two other streams, static injection, FFN."
+    ("One Pre-LN layer of one stream: causal self-attention, cross-attention to the two other streams, "
+     "static injection, FFN.")
     def __init__(self, d_model: int, n_heads: int, d_ff: int, dropout: float = 0.0, n_static: int = 0):
         super().__init__()
         self.self_norm, self.self_att = nn.LayerNorm(d_model), MultiHeadAttention(d_model, n_heads)
@@ -183,16 +213,19 @@ class OutcomeHead(nn.Module):
     "G_Y: outcome of week t from Phi_t and the pooled tokens of week t's spend."
     def __init__(self, d_phi: int, d_model: int, dropout: float = 0.0):
         super().__init__()
-        self.net = nn.Sequential(nn.Linear(d_phi + d_model, d_model), nn.GELU(), nn.Dropout(dropout), nn.Linear(d_model, 1))
+        self.net = nn.Sequential(nn.Linear(d_phi + d_model, d_model), nn.GELU(), nn.Dropout(dropout),
+                                 nn.Linear(d_model, 1))
     def forward(self, phi, spend_tokens):
         "phi (B,T,d_phi), spend_tokens (B,T,d_model) -> y_hat (B,T)."
         return self.net(torch.cat([phi, spend_tokens], dim=-1)).squeeze(-1)
 
 class SpendHead(nn.Module):
-    "G_A: adversarial head, normalised spend of each channel in (0,1) from Phi_t alone; parameters independent of K."
+    ("G_A: adversarial head, normalised spend of each channel in (0,1) from Phi_t alone; parameters "
+     "independent of K.")
     def __init__(self, d_phi: int):
         super().__init__()
-        self.d_phi, self.state, self.identity = d_phi, nn.Linear(d_phi, d_phi), nn.Linear(d_phi, d_phi, bias=False)
+        self.d_phi, self.state, self.identity = d_phi, nn.Linear(d_phi, d_phi), nn.Linear(
+            d_phi, d_phi, bias=False)
         self.out = nn.Linear(d_phi, 1)
     def forward(self, phi, n_channels: int):
         "phi (B,T,d_phi) -> a_hat (B,T,K) in (0, 1)."
@@ -210,11 +243,13 @@ class ModelOutput(NamedTuple):
 # %% ../nbs/03_streams.ipynb #76d66daa
 class CausalTransformer(nn.Module):
     "Three-stream Causal Transformer for MMM: y_hat_t = G_Y(Phi_t, a_t), a_hat_t = G_A(Phi_t)."
-    def __init__(self, cfg: MMMConfig, n_channels: int, n_controls: int, n_static: int = 0, creative_dim: int | None = None):
+    def __init__(self, cfg: MMMConfig, n_channels: int, n_controls: int, n_static: int = 0,
+                 creative_dim: int | None = None):
         super().__init__()
         cfg.validate()
         for name, v in dict(n_channels=n_channels, n_controls=n_controls, n_static=n_static).items():
-            if v < (1 if name == "n_channels" else 0): raise ValueError(f"{name} must be >= {1 if name == 'n_channels' else 0}, got {v}")
+            if v < (1 if name == "n_channels" else 0): raise ValueError(
+                f"{name} must be >= {1 if name == 'n_channels' else 0}, got {v}")
         self.cfg, self.n_channels, self.n_controls, self.n_static = cfg, n_channels, n_controls, n_static
         d = cfg.d_model
         self.tokenizer = FourierChannelTokenizer(d, cfg.n_freqs, cfg.n_heads, cfg.dropout, creative_dim)
@@ -222,18 +257,23 @@ class CausalTransformer(nn.Module):
         self.y_in = nn.Linear(1, d)
         self.x_in = nn.Linear(n_controls, d) if n_controls else None
         self.x_const = None if n_controls else nn.Parameter(torch.randn(d) * 0.02)
-        self.encoder = ThreeStreamEncoder(d, cfg.n_heads, cfg.n_layers, cfg.d_ff, cfg.dropout, n_static, cfg.lmax)
+        self.encoder = ThreeStreamEncoder(d, cfg.n_heads, cfg.n_layers, cfg.d_ff, cfg.dropout, n_static,
+                                          cfg.lmax)
         self.phi = nn.Linear(d, cfg.d_phi)
         self.outcome_head, self.spend_head = OutcomeHead(cfg.d_phi, d, cfg.dropout), SpendHead(cfg.d_phi)
 
 # %% ../nbs/03_streams.ipynb #e2610d32
 @patch
 def stream_inputs(self: CausalTransformer, pooled, controls, target):
-    "Shifted stream inputs (B,T,d): A from pooled spend tokens of t-1, X from controls of t, Y from target of t-1."
+    ("Shifted stream inputs (B,T,d): A from pooled spend tokens of t-1, X from controls of t, Y from target "
+     "of t-1.")
     B, T, d = pooled.shape
-    a_in = torch.cat([self.a_start.expand(B, 1, d), pooled[:, :-1]], dim=1)                   # spend of weeks < t
-    y_in = torch.cat([self.y_start.expand(B, 1, d), self.y_in(target[:, :-1, None])], dim=1)  # outcomes of weeks < t
-    x_in = self.x_in(controls) if self.x_in is not None else self.x_const.expand(B, T, d)     # controls of weeks <= t
+    # spend of weeks < t
+    a_in = torch.cat([self.a_start.expand(B, 1, d), pooled[:, :-1]], dim=1)
+    # outcomes of weeks < t
+    y_in = torch.cat([self.y_start.expand(B, 1, d), self.y_in(target[:, :-1, None])], dim=1)
+    # controls of weeks <= t
+    x_in = self.x_in(controls) if self.x_in is not None else self.x_const.expand(B, T, d)
     return a_in, x_in, y_in
 
 # %% ../nbs/03_streams.ipynb #2965e2c5
@@ -252,14 +292,18 @@ def forward(self: CausalTransformer, spend, controls, target, static=None, creat
 def _check_inputs(self: CausalTransformer, spend, controls, target, static):
     "Validate shapes; return controls and static normalised (None allowed when the model has none)."
     if spend.dim() != 3 or spend.shape[-1] != self.n_channels:
-        raise ValueError(f"spend must be (batch, weeks, n_channels={self.n_channels}), got {tuple(spend.shape)}")
+        raise ValueError(f"spend must be (batch, weeks, n_channels={self.n_channels}), got "
+            f"{tuple(spend.shape)}")
     B, T, _ = spend.shape
     if controls is None: controls = spend.new_zeros(B, T, 0)
     if controls.shape != (B, T, self.n_controls):
-        raise ValueError(f"controls must be (batch={B}, weeks={T}, n_controls={self.n_controls}), got {tuple(controls.shape)}")
-    if target.shape != (B, T): raise ValueError(f"target must be (batch={B}, weeks={T}), got {tuple(target.shape)}")
+        raise ValueError(f"controls must be (batch={B}, weeks={T}, n_controls={self.n_controls}), got "
+            f"{tuple(controls.shape)}")
+    if target.shape != (B, T): raise ValueError(f"target must be (batch={B}, weeks={T}), got "
+        f"{tuple(target.shape)}")
     if self.n_static and (static is None or static.shape != (B, self.n_static)):
-        raise ValueError(f"static must be (batch={B}, n_static={self.n_static}), got {None if static is None else tuple(static.shape)}")
+        raise ValueError(f"static must be (batch={B}, n_static={self.n_static}), got "
+            f"{None if static is None else tuple(static.shape)}")
     return controls, (static if self.n_static else None)
 
 # %% ../nbs/03_streams.ipynb #e17cf5c2

@@ -14,7 +14,8 @@ from fastcore.basics import patch
 
 # %% ../nbs/01_fourier_tokenizer.ipynb #9234f80f
 def fourier_features(a: torch.Tensor, n_freqs: int) -> torch.Tensor:
-    "Encode spend `a` (...) as [sin, cos] at frequencies `2^0..2^(n_freqs-1)` plus the raw value: `(..., 2*n_freqs+1)`."
+    ("Encode spend `a` (...) as [sin, cos] at frequencies `2^0..2^(n_freqs-1)` plus the raw value: `(..., "
+     "2*n_freqs+1)`.")
     freqs = 2.0 ** torch.arange(n_freqs, dtype=a.dtype, device=a.device)  # (L,)
     angles = 2 * math.pi * a.unsqueeze(-1) * freqs                        # (..., L)
     sincos = torch.stack([angles.sin(), angles.cos()], dim=-1)            # (..., L, 2)
@@ -32,31 +33,38 @@ def channel_code(n_channels: int, d_model: int, device=None) -> torch.Tensor:
 
 # %% ../nbs/01_fourier_tokenizer.ipynb #e84b38a4
 class FourierChannelTokenizer(nn.Module):
-    "Spend (B,T,K) -> channel tokens (B,T,K,d_model): Fourier MLP + channel identity + creative offset, mixed across channels."
-    def __init__(self, d_model: int, n_freqs: int, n_heads: int, dropout: float, creative_dim: int | None = None):
+    ("Spend (B,T,K) -> channel tokens (B,T,K,d_model): Fourier MLP + channel identity + creative offset, "
+     "mixed across channels.")
+    def __init__(self, d_model: int, n_freqs: int, n_heads: int, dropout: float,
+                 creative_dim: int | None = None):
         super().__init__()
         self.d_model, self.n_freqs, self.n_heads, self.creative_dim = d_model, n_freqs, n_heads, creative_dim
-        self.spend_mlp = nn.Sequential(nn.Linear(2 * n_freqs + 1, d_model), nn.GELU(), nn.Linear(d_model, d_model))
+        self.spend_mlp = nn.Sequential(nn.Linear(2 * n_freqs + 1, d_model), nn.GELU(),
+                                       nn.Linear(d_model, d_model))
         self.identity = nn.Linear(d_model, d_model)           # shared map of the fixed channel code
-        self.creative_mlp = (nn.Sequential(nn.Linear(creative_dim, d_model), nn.GELU(), nn.Linear(d_model, d_model))
+        self.creative_mlp = (nn.Sequential(nn.Linear(creative_dim, d_model), nn.GELU(),
+                                           nn.Linear(d_model, d_model))
                              if creative_dim else None)
         self.mix_norm, self.qkv = nn.LayerNorm(d_model), nn.Linear(d_model, 3 * d_model)
         self.mix_out = nn.Linear(d_model, d_model)
         self.ff_norm = nn.LayerNorm(d_model)
         self.ff = nn.Sequential(nn.Linear(d_model, d_model), nn.GELU(), nn.Linear(d_model, d_model))
-        self.pool_norm, self.pool_query = nn.LayerNorm(d_model), nn.Parameter(torch.randn(d_model) / math.sqrt(d_model))
+        self.pool_norm, self.pool_query = nn.LayerNorm(d_model), nn.Parameter(
+            torch.randn(d_model) / math.sqrt(d_model))
         self.drop = nn.Dropout(dropout)
 
 # %% ../nbs/01_fourier_tokenizer.ipynb #bdfcd05e
 @patch
-def embed(self: FourierChannelTokenizer, spend: torch.Tensor, creative: torch.Tensor | None = None) -> torch.Tensor:
+def embed(self: FourierChannelTokenizer, spend: torch.Tensor,
+          creative: torch.Tensor | None = None) -> torch.Tensor:
     "Unmixed tokens (B,T,K,d_model): spend MLP + channel identity + creative offset."
     K = spend.shape[-1]
     tokens = self.spend_mlp(fourier_features(spend, self.n_freqs))                 # (B, T, K, d_model)
     tokens = tokens + self.identity(channel_code(K, self.d_model, spend.device))   # + (K, d_model)
     if creative is not None:
         if self.creative_mlp is None:
-            raise ValueError("creative embeddings were passed but the tokenizer was built with creative_dim=None; "
+            raise ValueError("creative embeddings were passed but the tokenizer was built with "
+                "creative_dim=None; "
                              f"build it with creative_dim={creative.shape[-1]}")
         if creative.shape != (K, self.creative_dim):
             raise ValueError(f"creative must have shape (n_channels={K}, creative_dim={self.creative_dim}), "
@@ -71,13 +79,15 @@ def mix_channels(self: FourierChannelTokenizer, tokens: torch.Tensor) -> torch.T
     B, T, K, d = tokens.shape
     q, k, v = self.qkv(self.mix_norm(tokens)).view(B * T, K, 3, self.n_heads, d // self.n_heads).unbind(2)
     q, k, v = (x.transpose(1, 2) for x in (q, k, v))                     # (B*T, heads, K, d_head)
-    att = F.scaled_dot_product_attention(q, k, v)                        # fused kernel; dropout on the residuals
+    # fused kernel; dropout on the residuals
+    att = F.scaled_dot_product_attention(q, k, v)
     tokens = tokens + self.drop(self.mix_out(att.transpose(1, 2).reshape(B, T, K, d)))
     return tokens + self.drop(self.ff(self.ff_norm(tokens)))             # (B, T, K, d_model)
 
 # %% ../nbs/01_fourier_tokenizer.ipynb #eff827ba
 @patch
-def forward(self: FourierChannelTokenizer, spend: torch.Tensor, creative: torch.Tensor | None = None) -> torch.Tensor:
+def forward(self: FourierChannelTokenizer, spend: torch.Tensor,
+            creative: torch.Tensor | None = None) -> torch.Tensor:
     "Channel tokens after cross-channel attention: spend (B,T,K) -> (B,T,K,d_model)."
     return self.mix_channels(self.embed(spend, creative))
 

@@ -33,13 +33,16 @@ def check_trainable(data, cfg):
     "Raise `MMMTrainingError` if `data` (MMMTensors) cannot be trained on with `cfg`."
     T, n = data.target.shape[1], data.n_train
     if n < MIN_TRAIN_WEEKS:
-        raise MMMTrainingError(f"only {n} training weeks (of {T}, holdout {T - n}); need at least {MIN_TRAIN_WEEKS}: "
+        raise MMMTrainingError(f"only {n} training weeks (of {T}, holdout {T - n}); need at least "
+            f"{MIN_TRAIN_WEEKS}: "
                                "use more weeks or a smaller cfg.holdout_weeks")
-    if T - n < 1: raise MMMTrainingError("no holdout weeks: set cfg.holdout_weeks >= 1 (validation and early stopping need them)")
+    if T - n < 1: raise MMMTrainingError("no holdout weeks: set cfg.holdout_weeks >= 1 (validation and early "
+        "stopping need them)")
     for name in ("spend", "controls", "target", "static"):
         x = getattr(data, name)
         if x is not None and not torch.isfinite(x).all():
-            raise MMMTrainingError(f"data.{name} contains NaN or inf after preprocessing; check the input columns")
+            raise MMMTrainingError(f"data.{name} contains NaN or inf after preprocessing; check the input "
+                "columns")
     if data.target[:, :n].std() < 1e-8:
         raise MMMTrainingError("the target is constant over the training weeks: there is nothing to explain")
 
@@ -53,7 +56,8 @@ def to_device(x, device):
 # %% ../nbs/06_training.ipynb #57c42b1a
 @dataclass
 class TrainResult:
-    "Output of `train_model`: EMA model (best validation epoch), raw model (last epoch) and per-epoch history."
+    ("Output of `train_model`: EMA model (best validation epoch), raw model (last epoch) and per-epoch "
+     "history.")
     ema_model: nn.Module
     model: nn.Module
     history: pd.DataFrame
@@ -70,7 +74,8 @@ def evaluate(model: nn.Module, data, weeks: torch.Tensor, creative=None) -> floa
 
 # %% ../nbs/06_training.ipynb #9ee2ed88
 def geo_batches(n_geos: int, batch_size: int, generator=None) -> list:
-    "Index tensors that cover range(n_geos) once, shuffled, `batch_size` each; [None] (all geos) if 0 or >= n_geos."
+    ("Index tensors that cover range(n_geos) once, shuffled, `batch_size` each; [None] (all geos) if 0 or >= "
+     "n_geos.")
     if not batch_size or batch_size >= n_geos: return [None]
     return [b.sort().values for b in torch.randperm(n_geos, generator=generator).split(batch_size)]
 
@@ -79,19 +84,23 @@ def _train_epoch(model, data, cfg, train_w, opts, a_p, creative, prior_fn, ema, 
     steps = []
     for idx in geo_batches(data.spend.shape[0], cfg.geo_batch_size, gen):
         batch = data if idx is None else geo_subset(data, idx)
-        steps.append(balanced_step(model, batch, train_w, *opts, a_p, cfg.grad_clip, creative, prior_fn, where))
+        steps.append(balanced_step(model, batch, train_w, *opts, a_p, cfg.grad_clip, creative, prior_fn,
+                                   where))
         ema.update_parameters(model)
     return pd.DataFrame(steps).mean().to_dict()
 
 # %% ../nbs/06_training.ipynb #2405e6d1
 def restrict_weeks(train_w: torch.Tensor, train_weeks=None) -> torch.Tensor:
-    "The training-week mask `train_w` (T,) restricted to `train_weeks` (T,) booleans; None keeps every training week."
+    ("The training-week mask `train_w` (T,) restricted to `train_weeks` (T,) booleans; None keeps every "
+     "training week.")
     if train_weeks is None: return train_w
     m = torch.as_tensor(train_weeks, dtype=torch.bool, device=train_w.device).reshape(-1)
-    if m.numel() != train_w.numel(): raise MMMTrainingError(f"train_weeks must have one entry per week ({train_w.numel()}), got {m.numel()}")
+    if m.numel() != train_w.numel(): raise MMMTrainingError(
+        f"train_weeks must have one entry per week ({train_w.numel()}), got {m.numel()}")
     m = train_w & m
     if m.sum() < MIN_TRAIN_WEEKS:
-        raise MMMTrainingError(f"train_weeks keeps {int(m.sum())} training weeks; need at least {MIN_TRAIN_WEEKS}: keep more weeks")
+        raise MMMTrainingError(f"train_weeks keeps {int(m.sum())} training weeks; need at least "
+            f"{MIN_TRAIN_WEEKS}: keep more weeks")
     return m
 
 # %% ../nbs/06_training.ipynb #74f9e300
@@ -111,8 +120,10 @@ def _setup(model, data, cfg, priors, preprocessor, creative, train_weeks=None):
 def _warn_if_untrained(history: pd.DataFrame, patience: int, epochs: int):
     "Warn when the kept epoch is the first one although later epochs ran; say which setting to raise."
     if len(history) > 1 and int(history.val_y.idxmin()) == 0:
-        fix = f"raise cfg.patience (now {patience} epochs' worth)" if len(history) < epochs else f"raise cfg.epochs (now {epochs})"
-        warnings.warn(f"the holdout loss was lowest at epoch 0 and training stopped after {len(history)} epochs: the kept model "
+        fix = f"raise cfg.patience (now {patience} epochs' worth)" if len(
+            history) < epochs else f"raise cfg.epochs (now {epochs})"
+        warnings.warn(f"the holdout loss was lowest at epoch 0 and training stopped after {len(history)} "
+                      "epochs: the kept model "
                       f"has barely trained; {fix} so the loss can turn", stacklevel=3)
 
 # %% ../nbs/06_training.ipynb #9f6bb589
@@ -131,37 +142,52 @@ class EpochProgress:
         "Report epoch `epoch` (0-based) and its losses."
         text = "  ".join(f"{k} {v:.4f}" for k, v in stats.items())
         if self.bar is not None: self.bar.update(1); self.bar.set_postfix_str(text, refresh=False)
-        elif self.enabled and (epoch + 1) % self.every == 0: print(f"training: epoch {epoch + 1}/{self.epochs}  {text}", file=sys.stderr, flush=True)
+        elif self.enabled and (epoch + 1) % self.every == 0: print(
+            f"training: epoch {epoch + 1}/{self.epochs}  {text}", file=sys.stderr, flush=True)
 
     def close(self, last: int, best: int):
         "Finish: close the bar, or one closing line saying where training stopped and which epoch is kept."
         if self.bar is not None: self.bar.close()
-        elif self.enabled: print(f"training: stopped after epoch {last + 1}/{self.epochs}; kept epoch {best + 1} (lowest holdout loss)", file=sys.stderr, flush=True)
+        elif self.enabled: print(f"training: stopped after epoch {last + 1}/{self.epochs}; kept epoch "
+            f"{best + 1} (lowest holdout loss)", file=sys.stderr, flush=True)
 
-# %% ../nbs/06_training.ipynb #9d9cb719
-def train_model(model: nn.Module, data, cfg, priors: ChannelPriors = None, preprocessor=None, creative=None,
-                progress: bool = True, epochs: int = None, patience: int = None, train_weeks=None) -> TrainResult:
-    "Train `model` on `data` (MMMTensors) with balancing, priors, EMA and early stopping on the holdout weeks."
-    check_trainable(data, cfg)
-    torch.manual_seed(cfg.seed)
-    model, data, creative = model.to(cfg.device), to_device(data, cfg.device), to_device(creative, cfg.device)
-    n_steps = len(geo_batches(data.spend.shape[0], cfg.geo_batch_size))     # balanced steps per epoch
-    epochs, patience = epochs or cfg.epochs, math.ceil((patience or cfg.patience) / n_steps)
-    train_w, val_w, main_opt, adv_opt, ema, prior_fn = _setup(model, data, cfg, priors, preprocessor, creative, train_weeks)
-    rows, best, best_state, bad, t0 = [], math.inf, None, 0, time.perf_counter()
+# %% ../nbs/06_training.ipynb #39d157ce
+def _epoch_loop(model, data, cfg, train_w, val_w, opts, ema, prior_fn, creative, epochs, patience, bar):
+    "Balanced epochs until the holdout loss stops improving: the history rows, best EMA state, last epoch."
+    rows, best, best_state, bad = [], math.inf, None, 0
     gen = torch.Generator().manual_seed(cfg.seed)                          # geo batches: reproducible
-    bar = EpochProgress(epochs, progress)
     for epoch in range(epochs):
         model.train()
         a_p = alpha_schedule(epoch / max(epochs - 1, 1), cfg.alpha)
-        stats = _train_epoch(model, data, cfg, train_w, (main_opt, adv_opt), a_p, creative, prior_fn, ema, gen, f"epoch {epoch}")
+        stats = _train_epoch(model, data, cfg, train_w, opts, a_p, creative, prior_fn, ema,
+                             gen, f"epoch {epoch}")
         val = evaluate(ema.module, data, val_w, creative)
-        if not math.isfinite(val): raise NonFiniteLossError(f"non-finite validation loss at epoch {epoch}: val_y={val}")
+        if not math.isfinite(val): raise NonFiniteLossError(
+            f"non-finite validation loss at epoch {epoch}: val_y={val}")
         rows.append(dict(epoch=epoch, alpha=a_p, **stats, val_y=val))
         bar.update(epoch, loss_y=stats["loss_y"], val_y=val, adv_r2=stats["adv_r2"])
         if val < best: best, best_state, bad = val, copy.deepcopy(ema.module.state_dict()), 0
         else: bad += 1
         if bad >= patience: break
+    return rows, best_state, epoch
+
+# %% ../nbs/06_training.ipynb #2de15a91
+def train_model(model: nn.Module, data, cfg, priors: ChannelPriors = None, preprocessor=None, creative=None,
+                progress: bool = True, epochs: int = None, patience: int = None,
+                train_weeks=None) -> TrainResult:
+    ("Train `model` on `data` (MMMTensors) with balancing, priors, EMA and early stopping on the holdout "
+     "weeks.")
+    check_trainable(data, cfg)
+    torch.manual_seed(cfg.seed)
+    model, data, creative = model.to(cfg.device), to_device(data, cfg.device), to_device(creative, cfg.device)
+    n_steps = len(geo_batches(data.spend.shape[0], cfg.geo_batch_size))     # balanced steps per epoch
+    epochs, patience = epochs or cfg.epochs, math.ceil((patience or cfg.patience) / n_steps)
+    train_w, val_w, main_opt, adv_opt, ema, prior_fn = _setup(
+        model, data, cfg, priors, preprocessor, creative, train_weeks)
+    t0 = time.perf_counter()
+    bar = EpochProgress(epochs, progress)
+    rows, best_state, epoch = _epoch_loop(model, data, cfg, train_w, val_w, (main_opt, adv_opt), ema,
+                                          prior_fn, creative, epochs, patience, bar)
     ema.module.load_state_dict(best_state); ema.module.eval()
     hist = pd.DataFrame(rows)
     bar.close(epoch, int(hist.val_y.idxmin()))
@@ -170,16 +196,20 @@ def train_model(model: nn.Module, data, cfg, priors: ChannelPriors = None, prepr
 
 # %% ../nbs/06_training.ipynb #2f424cb2
 def plot_history(history: pd.DataFrame, best_epoch: int = None, ax=None):
-    "Training and holdout outcome losses per epoch (log scale) and, when recorded, the adversary's R² on spend."
+    ("Training and holdout outcome losses per epoch (log scale) and, when recorded, the adversary's R² on "
+     "spend.")
     with_adv = "adv_r2" in history
-    if ax is None: _, ax = plt.subplots(1, 2 if with_adv else 1, figsize=(11 if with_adv else 7, 3.5), squeeze=False)
+    if ax is None: _, ax = plt.subplots(1, 2 if with_adv else 1, figsize=(11 if with_adv else 7, 3.5),
+                                        squeeze=False)
     ax = np.ravel(ax)
     ax[0].plot(history.epoch, history.loss_y, label="training weeks (raw model)")
     ax[0].plot(history.epoch, history.val_y, label="holdout weeks (EMA model)")
     if best_epoch is not None: ax[0].axvline(best_epoch, color="k", ls=":", label=f"best epoch {best_epoch}")
-    ax[0].set(title="Outcome loss", xlabel="epoch", ylabel="MSE (standardised outcome)", yscale="log"); ax[0].legend()
+    ax[0].set(title="Outcome loss", xlabel="epoch", ylabel="MSE (standardised outcome)", yscale="log")
+    ax[0].legend()
     if with_adv:
         ax[1].plot(history.epoch, history.adv_r2.clip(lower=-1))
-        ax[1].set(title="How well G_A predicts spend", xlabel="epoch", ylabel="R² of G_A on spend (clipped at -1)")
+        ax[1].set(title="How well G_A predicts spend", xlabel="epoch",
+                  ylabel="R² of G_A on spend (clipped at -1)")
     plt.tight_layout()
     return ax
