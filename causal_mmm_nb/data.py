@@ -448,8 +448,8 @@ def _where(df, mask, date_col, geo_col) -> str:
     try: week = pd.Timestamp(r[date_col]).date()
     except (ValueError, TypeError): week = repr(r[date_col])              # a date column not parsed yet
     n = int(np.sum(mask))
-    # the CLI numbers rows by file line + (f", geo {r[geo_col]!r}" if geo_col else "")
-    return f"{n} row{'s' * (n != 1)}, first at {fix_for('row', 'line')} {i}, week {week}"
+    where = f"{n} row{'s' * (n != 1)}, first at {fix_for('row', 'line')} {i}, week {week}"   # the CLI: file lines
+    return where + (f", geo {r[geo_col]!r}" if geo_col else "")
 
 # %% ../nbs/00_data.ipynb #f3b8d15e
 def _check_values(df, date_col, channel_cols, finite_cols, geo_col) -> None:

@@ -60,6 +60,8 @@ API_CASES = [
     ("static_varies", lambda: fit(DF.assign(pop=np.arange(len(DF))), static_cols=["pop"]), MMMDataError, ["'pop' varies over time", "fix:"]),
     ("panel_weeks_differ", lambda: fit(panel_without("geo_01", 0), **PTRUTH.column_roles()), MMMDataError, ["geo 'geo_01'", "other weeks", "fix:"]),
     ("panel_gap", lambda: fit(panel_without("geo_02", 7), **PTRUTH.column_roles()), MMMDataError, ["geo 'geo_02'", "missing weeks", "fix:"]),
+    ("panel_negative_spend_names_geo", lambda: fit(with_value("tv", 45, -5.0, PANEL), **PTRUTH.column_roles()), MMMDataError,
+     ["'tv' has negative values", f"geo {PANEL.geo.iloc[45]!r}", "fix:"]),
     ("missing_geo_id", lambda: fit(with_value("geo", 3, None, PANEL), **PTRUTH.column_roles()), MMMDataError, ["'geo' has missing ids", "row 3", "fix:"]),
     ("categorical_missing_level", lambda: fit(DF.assign(events=np.where(DF.index == 4, None, "na")), categorical_cols=["events"]),
      MMMDataError, ["'events' has missing values", "row 4", "a level of their own"]),
