@@ -339,12 +339,12 @@ def sums_mse(s: dict, b: torch.Tensor, w: torch.Tensor) -> float:
 def solve_linear(self: DecomposedCausalTransformer, data, weeks, atom_ridge="auto", roi: PriorLoss = None, creative=None,
                  lin_ridge: float = 1e-4, hidden_ridge: float | None = None, lift=None) -> float:
     "Set the baseline's linear weights and the atom weights w >= 0 to the exact minimiser on `weeks` (ridges, ROI priors, `lift` rows); the MSE."
-    hidden_ridge = self.cfg.baseline_ridge if hidden_ridge is None else hidden_ridge    # per fitted week, not per row
+    hidden_ridge = self.cfg.baseline_ridge if hidden_ridge is None else hidden_ridge    # per fitted row (geo-week)
     s = self.chunked_sums(data, weeks, creative, roi)                                  # sums over rows, by geo chunk
     n, S, d_lin, d_h = s["rows"], self.n_static, self.base_lin.in_features - self.n_static, self.base_out.in_features
     K, M2 = self.atom_weights.shape
     eye = lambda m: torch.eye(m, dtype=s["AtA"].dtype, device=s["AtA"].device)
-    D = n * torch.cat([torch.full((S + d_lin,), lin_ridge), torch.full((d_h,), hidden_ridge / data.target.shape[0]), torch.zeros(1)]).to(s["AtA"])
+    D = n * torch.cat([torch.full((S + d_lin,), lin_ridge), torch.full((d_h,), hidden_ridge), torch.zeros(1)]).to(s["AtA"])
     X = torch.linalg.solve(s["BtB"] + torch.diag(D) + 1e-9 * eye(len(D)), torch.cat([s["BtA"], s["Bty"][:, None]], 1))
     PA, Py = X[:, :-1], X[:, -1]                                                # baseline given w: Py - PA w (intercept free)
     Q, c = s["AtA"] - s["BtA"].T @ PA + n * atom_ridge_value(atom_ridge, K * M2, n) * eye(K * M2), s["Aty"] - s["BtA"].T @ Py

@@ -253,8 +253,8 @@ def test_baseline_ridge_is_validated_and_shrinks_the_network_weights():
     assert abs(float(net.base_out.weight.norm()) - norms[2]) < 1e-6 * max(norms[2], 1e-12)
 
 
-def test_baseline_ridge_counts_fitted_weeks_not_rows():
-    "Per fitted week: two identical copies of a series solve like the series alone at half the ridge (per row: the same ridge)."
+def test_baseline_ridge_counts_fitted_rows():
+    "Per fitted row (geo-week): two identical copies of a series solve like the series alone at the same ridge."
     df, truth = simulate_mmm("national_clean", seed=0, n_weeks=80)
     m = CausalMMM(MMMConfig.decomposed(epochs=5)).fit(df, **truth.column_roles(), progress=False)
     net, d = m.ema_model, m.data
@@ -263,9 +263,9 @@ def test_baseline_ridge_counts_fitted_weeks_not_rows():
     weeks = torch.ones(d.target.shape[1], dtype=torch.bool)
     solved = lambda data, r: (net.solve_linear(data, weeks, atom_ridge=1e-3, hidden_ridge=r),
                               net.base_out.weight.clone(), net.atom_weights.clone())[1:]
-    one, two, same_ridge = solved(d, 3.0), solved(twice, 6.0), solved(twice, 3.0)
+    one, two, half_ridge = solved(d, 3.0), solved(twice, 3.0), solved(twice, 1.5)
     for a, b in zip(one, two): torch.testing.assert_close(a, b, rtol=1e-4, atol=1e-6)
-    assert not torch.allclose(one[0], same_ridge[0], rtol=1e-3)
+    assert not torch.allclose(one[0], half_ridge[0], rtol=1e-3)
 
 def test_panel_solve_is_exact_with_static_columns_kept_per_geo():
     "On a panel with geo indicators the solve forms B'B per geo (chapter 06a); the written weights reproduce its MSE and are optimal."

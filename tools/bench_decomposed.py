@@ -55,10 +55,10 @@ GROUPS = {
         "baseline ridge 10": dict(baseline_ridge=10.0),
     }),
     "panel": ("geo_panel", {
-        "preset (per-geo intercepts)": {},
+        "preset (per-geo intercepts)": {},   # baseline ridge 3 per geo-week
         "no per-geo intercepts": dict(geo_intercepts=False),
-        "baseline ridge 0.24 (before: 0.01 per row)": dict(baseline_ridge=0.24),
-        "baseline ridge 72 (3 per row)": dict(baseline_ridge=72.0),
+        "baseline ridge 0.01 per row (before the ridge)": dict(baseline_ridge=0.01),
+        "baseline ridge 0.125 per row (before: 3 per week)": dict(baseline_ridge=0.125),
     }),
     "synergy": ("synergy,sparse_synergy,sparse_flighting,national_clean", {
         "preset": {},
