@@ -448,7 +448,8 @@ def _where(df, mask, date_col, geo_col) -> str:
     try: week = pd.Timestamp(r[date_col]).date()
     except (ValueError, TypeError): week = repr(r[date_col])              # a date column not parsed yet
     n = int(np.sum(mask))
-    where = f"{n} row{'s' * (n != 1)}, first at {fix_for('row', 'line')} {i}, week {week}"   # the CLI: file lines
+    # the CLI names file lines instead of rows
+    where = f"{n} row{'s' * (n != 1)}, first at {fix_for('row', 'line')} {i}, week {week}"
     return where + (f", geo {r[geo_col]!r}" if geo_col else "")
 
 # %% ../nbs/00_data.ipynb #f3b8d15e
@@ -621,8 +622,8 @@ class MMMPreprocessor:
 
 # %% ../nbs/00_data.ipynb #d96db24f
 def _spend_scale(spend_train: np.ndarray, channels: list) -> np.ndarray:
-    ("Per (geo, channel) scale (G, K): the mean over weeks with spend times the channel's median max-to-mean ratio; "
-     "one geo: its max.")
+    ("Per (geo, channel) scale (G, K): the mean over weeks with spend times the channel's median "
+     "max-to-mean ratio; one geo: its max.")
     m, on = spend_train.max(axis=1), (spend_train > 0).sum(axis=1)
     for k, c in enumerate(channels):
         if not (m[:, k] > 0).any():
@@ -633,7 +634,7 @@ def _spend_scale(spend_train: np.ndarray, channels: list) -> np.ndarray:
     typical = spend_train.sum(axis=1) / np.maximum(on, 1)                  # mean over the weeks with spend
     ratio = np.array([np.median(m[pos[:, k], k] / typical[pos[:, k], k]) for k in range(m.shape[1])])
     s = typical * ratio                                                    # the median geo's max stays 1
-    for k in range(m.shape[1]): s[~pos[:, k], k] = s[pos[:, k], k].mean()   # a geo with none borrows the mean scale
+    for k in range(m.shape[1]): s[~pos[:, k], k] = s[pos[:, k], k].mean()   # none: the mean scale
     return s
 
 def _std(x: np.ndarray, axis) -> tuple[np.ndarray, np.ndarray]:

@@ -70,7 +70,7 @@ class MMMConfig:
     kernel: str = "basis"
     # decomposed head: atom rates/half-saturations stay within exp(+-bound) of their grid; 0 = unbounded
     offset_bound: float = 0.5
-    # varpro: ridge on the baseline net's output weights per fitted geo-week (06a: freer baselines steal media)
+    # varpro: ridge on the baseline net's output weights per geo-week (06a: freer baselines steal media)
     baseline_ridge: float = 3.0
     # varpro on a panel: geo-weeks per chunk of a gradient step (chunk gradients add up); 0 = all at once
     chunk_rows: int = 16384
