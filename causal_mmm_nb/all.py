@@ -35,7 +35,9 @@ import causal_mmm_nb.creatives, causal_mmm_nb.experiments, causal_mmm_nb.budget,
 # %% ../nbs/99_all.ipynb #69eed50b
 _chapters = (causal_mmm_nb.data, causal_mmm_nb.tokenizer, causal_mmm_nb.attention, causal_mmm_nb.streams,
              causal_mmm_nb.balancing, causal_mmm_nb.priors, causal_mmm_nb.training, causal_mmm_nb.decomposed,
-             causal_mmm_nb.core, causal_mmm_nb.ate, causal_mmm_nb.uncertainty, causal_mmm_nb.review, causal_mmm_nb.plots,
-             causal_mmm_nb.baselines, causal_mmm_nb.benchmark, causal_mmm_nb.creatives, causal_mmm_nb.experiments, causal_mmm_nb.budget,
+             causal_mmm_nb.core, causal_mmm_nb.ate, causal_mmm_nb.uncertainty, causal_mmm_nb.review,
+             causal_mmm_nb.plots,
+             causal_mmm_nb.baselines, causal_mmm_nb.benchmark, causal_mmm_nb.creatives,
+             causal_mmm_nb.experiments, causal_mmm_nb.budget,
              causal_mmm_nb.scale)
 __all__ = sorted({name for module in _chapters for name in module.__all__})

@@ -19,7 +19,8 @@ from .tokenizer import FourierChannelTokenizer
 
 # %% ../nbs/08_ate.ipynb #4a02feab
 @torch.no_grad()
-def rollout_week_by_week(model: nn.Module, spend, controls, start, static=None, creative=None) -> torch.Tensor:
+def rollout_week_by_week(model: nn.Module, spend, controls, start, static=None,
+                         creative=None) -> torch.Tensor:
     "Reference rollout: T forward passes, pass t fixes week t from the weeks before it: (B, T)."
     y = start.clone()
     for t in range(y.shape[1]):
@@ -30,13 +31,15 @@ def rollout_week_by_week(model: nn.Module, spend, controls, start, static=None, 
 @torch.no_grad()
 def rollout_outcomes(model: nn.Module, spend, controls, start, static=None, creative=None,
                      tol: float = 1e-5, max_iter: int | None = None) -> tuple[torch.Tensor, int]:
-    "Solve y_t = f(spend, controls, y_<t)_t for all weeks by Jacobi iteration from `start` (B,T): (y (B,T), passes)."
+    ("Solve y_t = f(spend, controls, y_<t)_t for all weeks by Jacobi iteration from `start` (B,T): (y (B,T), "
+     "passes).")
     y, cap = start, max_iter or start.shape[1]
     for n in range(1, cap + 1):
         y_new = model(spend, controls, y, static, creative).y_hat                 # (B, T), all weeks at once
         change = (y_new - y).abs().max().item()
         y = y_new
-        if change <= tol: break                                                  # y is (nearly) its own fixed point
+        # y is (nearly) its own fixed point
+        if change <= tol: break
     return y, n
 
 # %% ../nbs/08_ate.ipynb #9a12de83
@@ -55,7 +58,8 @@ class _FrozenTokenizer(nn.Module):
 # %% ../nbs/08_ate.ipynb #ee92932b
 @contextmanager
 def frozen_tokens(model: nn.Module, spend: torch.Tensor, creative=None):
-    "Within the block, `model`'s tokenizer returns tokens computed once for `spend` (they depend on spend only)."
+    ("Within the block, `model`'s tokenizer returns tokens computed once for `spend` (they depend on spend "
+     "only).")
     inner = getattr(model, "tokenizer", None)
     if not isinstance(inner, FourierChannelTokenizer) or model.training: yield; return
     with torch.no_grad(): model.tokenizer = _FrozenTokenizer(inner, spend, creative)
@@ -64,7 +68,8 @@ def frozen_tokens(model: nn.Module, spend: torch.Tensor, creative=None):
 
 # %% ../nbs/08_ate.ipynb #2db709b5
 class LinearCarryoverModel(nn.Module):
-    "Reference world obeying the forward contract: `y_t = c + rho*y_{t-1} + beta.a_t + gamma.x_t` (standardised units)."
+    ("Reference world obeying the forward contract: `y_t = c + rho*y_{t-1} + beta.a_t + gamma.x_t` "
+     "(standardised units).")
     def __init__(self, beta, rho: float = 0.0, gamma=None, intercept: float = 0.0):
         super().__init__()
         self.register_buffer("beta", torch.as_tensor(beta, dtype=torch.float32))
@@ -77,13 +82,16 @@ class LinearCarryoverModel(nn.Module):
         return ModelOutput(y, torch.full_like(spend, 0.5), y.new_zeros(*y.shape, 1))
 
 # %% ../nbs/08_ate.ipynb #702642b9
-def linear_carryover_ate(model: LinearCarryoverModel, data: MMMTensors, preprocessor: MMMPreprocessor) -> pd.Series:
-    "Exact zero-spend ATE per channel of a LinearCarryoverModel world, summed over all weeks and geos, original units."
+def linear_carryover_ate(model: LinearCarryoverModel, data: MMMTensors,
+                         preprocessor: MMMPreprocessor) -> pd.Series:
+    ("Exact zero-spend ATE per channel of a LinearCarryoverModel world, summed over all weeks and geos, "
+     "original units.")
     a = data.spend.double().numpy()                                              # (G, T, K)
     e = np.zeros_like(a)
     for t in range(a.shape[1]):
         e[:, t] = (model.rho * e[:, t - 1] if t else 0.0) + a[:, t] * model.beta.double().numpy()
-    sigma = preprocessor.inverse_target(np.ones((len(data.geos), 1)), data.geos)[:, 0] - preprocessor.inverse_target(np.zeros((len(data.geos), 1)), data.geos)[:, 0]
+    sigma = preprocessor.inverse_target(np.ones((len(data.geos), 1)), data.geos)[
+        :, 0] - preprocessor.inverse_target(np.zeros((len(data.geos), 1)), data.geos)[:, 0]
     return pd.Series((e.sum(1) * sigma[:, None]).sum(0), index=data.channels, name="ate")
 
 # %% ../nbs/08_ate.ipynb #cb0a00a7
@@ -93,13 +101,16 @@ class ATEEstimator:
                  rollout: bool = True, tol: float = 1e-4, max_iter: int | None = None, batch_size: int = 256):
         self.model, self.data, self.preprocessor, self.creative = model.eval(), data, preprocessor, creative
         self.rollout, self.tol, self.max_iter, self.batch_size = rollout, tol, max_iter, batch_size
-        self.channels, self.geos, self.dates = list(data.channels), list(data.geos), pd.DatetimeIndex(data.dates)
-        self.spend_raw = np.asarray(preprocessor.spend_from_unit(data.spend.double().numpy(), self.geos))  # (G, T, K)
+        self.channels, self.geos, self.dates = list(data.channels), list(data.geos), pd.DatetimeIndex(
+            data.dates)
+        # (G, T, K)
+        self.spend_raw = np.asarray(preprocessor.spend_from_unit(data.spend.double().numpy(), self.geos))
         self.iterations, self._factual = None, {}
 
     def __repr__(self):
         G, T, K = self.data.spend.shape
-        return f"ATEEstimator({K} channels, {G} geos x {T} weeks, {'rollout' if self.rollout else 'teacher forcing'})"
+        return (f"ATEEstimator({K} channels, {G} geos x {T} weeks, "
+                f"{'rollout' if self.rollout else 'teacher forcing'})")
 
 # %% ../nbs/08_ate.ipynb #bfe8ebbe
 def _device(model: nn.Module) -> torch.device:
@@ -129,7 +140,8 @@ def _solve_batch(self: ATEEstimator, spend: torch.Tensor, start: torch.Tensor, r
 # %% ../nbs/08_ate.ipynb #c68414d8
 @patch
 def _solve(self: ATEEstimator, scenarios: torch.Tensor, start: torch.Tensor, rollout: bool) -> torch.Tensor:
-    "Standardised outcomes (S, G, T) of spend scenarios (S, G, T, K); records the passes used in `iterations`."
+    ("Standardised outcomes (S, G, T) of spend scenarios (S, G, T, K); records the passes used in "
+     "`iterations`.")
     S, G, T, K = scenarios.shape
     per = max(1, self.batch_size // G)                                         # whole scenarios per chunk
     outs, passes = [], 0
@@ -170,13 +182,15 @@ def window_mask(self: ATEEstimator, window=None) -> np.ndarray:
     "Boolean (T,) mask of the weeks in `window`: None, (start, end) dates inclusive, or 'START:END'."
     if window is None: return np.ones(len(self.dates), dtype=bool)
     if isinstance(window, str):
-        if ":" not in window: raise ValueError(f"window {window!r} must look like 'START:END', e.g. '2023-01-01:2023-06-30'")
+        if ":" not in window: raise ValueError(f"window {window!r} must look like 'START:END', e.g. "
+            "'2023-01-01:2023-06-30'")
         window = tuple(window.split(":", 1))
     start, end = (pd.Timestamp(w) if w not in (None, "") else None for w in window)
     mask = np.ones(len(self.dates), dtype=bool)
     if start is not None: mask &= self.dates >= start
     if end is not None: mask &= self.dates <= end
-    if not mask.any(): raise ValueError(f"window {window} contains no week of the data ({self.dates[0].date()} .. {self.dates[-1].date()})")
+    if not mask.any(): raise ValueError(f"window {window} contains no week of the data "
+        f"({self.dates[0].date()} .. {self.dates[-1].date()})")
     return mask
 
 @patch
@@ -202,13 +216,15 @@ def zero_spend(self: ATEEstimator, channels=None, window=None, rollout: bool | N
     idx, contrib = self._contribution_array(channels, rollout)
     ate = contrib[:, :, w].sum((1, 2))
     spend = self.spend_raw[:, w][..., idx].sum((0, 1))
-    return pd.DataFrame(dict(channel=[self.channels[k] for k in idx], ate=ate, share=ate / ate.sum(), spend=spend,
+    return pd.DataFrame(dict(channel=[self.channels[k] for k in idx], ate=ate, share=ate / ate.sum(),
+                             spend=spend,
                              roi=np.divide(ate, spend, out=np.full_like(ate, np.nan), where=spend > 0)))
 
 # %% ../nbs/08_ate.ipynb #2ad498c9
 @patch
 def contributions(self: ATEEstimator, window=None, rollout: bool | None = None) -> pd.DataFrame:
-    "Per (week, geo) rows: actual, predicted, baseline and each channel's zero-spend contribution, original units."
+    ("Per (week, geo) rows: actual, predicted, baseline and each channel's zero-spend contribution, original "
+     "units.")
     w = self.window_mask(window)
     idx, contrib = self._contribution_array(None, rollout)                     # (K, G, T)
     fact, G = self.factual(rollout), len(self.geos)
@@ -221,13 +237,17 @@ def contributions(self: ATEEstimator, window=None, rollout: bool | None = None) 
 
 # %% ../nbs/08_ate.ipynb #5eff1da8
 @patch
-def shifted_spend(self: ATEEstimator, from_channel: str, to_channel: str, fraction: float, window=None) -> torch.Tensor:
-    "Normalised spend (G, T, K) with `fraction` of `from_channel`'s spend in the window moved to `to_channel`."
+def shifted_spend(self: ATEEstimator, from_channel: str, to_channel: str, fraction: float,
+                  window=None) -> torch.Tensor:
+    ("Normalised spend (G, T, K) with `fraction` of `from_channel`'s spend in the window moved to "
+     "`to_channel`.")
     i, j = self._channel(from_channel), self._channel(to_channel)
-    if i == j: raise ValueError(f"from_channel and to_channel are both {from_channel!r}; pick two different channels")
+    if i == j: raise ValueError(f"from_channel and to_channel are both {from_channel!r}; pick two different "
+        "channels")
     if not 0 <= fraction <= 1: raise ValueError(f"fraction must be between 0 and 1, got {fraction}")
     w = torch.as_tensor(self.window_mask(window))
-    scale = torch.as_tensor(self.preprocessor.spend_scale[self.preprocessor._geo_idx(self.geos)], dtype=self.data.spend.dtype)
+    scale = torch.as_tensor(self.preprocessor.spend_scale[self.preprocessor._geo_idx(self.geos)],
+                            dtype=self.data.spend.dtype)
     s, moved = self.data.spend.clone(), fraction * self.data.spend[:, w, i]    # moved: (G, |W|) on i's scale
     s[:, w, i] = s[:, w, i] * (1 - fraction)
     s[:, w, j] = s[:, w, j] + moved * (scale[:, i] / scale[:, j])[:, None]
@@ -237,7 +257,8 @@ def shifted_spend(self: ATEEstimator, from_channel: str, to_channel: str, fracti
 @patch
 def budget_shift(self: ATEEstimator, from_channel: str, to_channel: str, fraction: float, window=None,
                  rollout: bool | None = None) -> float:
-    "Change in total outcome (original units, all geos) when `fraction` of one channel's spend moves to another."
+    ("Change in total outcome (original units, all geos) when `fraction` of one channel's spend moves to "
+     "another.")
     s = self.shifted_spend(from_channel, to_channel, fraction, window)
     y = self.outcomes(s[None], rollout)[0]
     return float((y - self.factual(rollout)).sum())
@@ -261,7 +282,8 @@ def roi_curve(self: ATEEstimator, channel: str, multipliers=None, window=None,
 # %% ../nbs/08_ate.ipynb #96d5adcf
 @patch
 def marginal_roi(self: ATEEstimator, eps: float = 0.01, rollout: bool | None = None) -> pd.DataFrame:
-    "Finite-difference d outcome / d spend per channel at current spend: channel, spend, d_outcome, marginal_roi."
+    ("Finite-difference d outcome / d spend per channel at current spend: channel, spend, d_outcome, "
+     "marginal_roi.")
     if not eps > 0: raise ValueError(f"eps must be > 0, got {eps}")
     K = len(self.channels)
     scen = self.data.spend[None].repeat(K, 1, 1, 1)
@@ -269,7 +291,8 @@ def marginal_roi(self: ATEEstimator, eps: float = 0.01, rollout: bool | None = N
     d = (self.outcomes(scen, rollout) - self.factual(rollout)[None]).sum((1, 2))
     spend = self.spend_raw.sum((0, 1))
     return pd.DataFrame(dict(channel=self.channels, spend=spend, d_outcome=d,
-                             marginal_roi=np.divide(d, eps * spend, out=np.full_like(d, np.nan), where=spend > 0)))
+                             marginal_roi=np.divide(d, eps * spend, out=np.full_like(d, np.nan),
+                                                    where=spend > 0)))
 
 # %% ../nbs/08_ate.ipynb #6a3f79a2
 from .core import CausalMMM
@@ -277,6 +300,9 @@ from .core import CausalMMM
 @patch
 def ate_estimator(self: CausalMMM, **kwargs) -> ATEEstimator:
     "ATEEstimator on this model's EMA weights, data and preprocessor."
-    if self.ema_model is None: raise ValueError("this CausalMMM is not fitted: call .fit(df, ...) or CausalMMM.load(path)")
-    from causal_mmm_nb import ate     # the module's class, not a notebook's copy (nbdev_test runs notebooks in one process)
-    return ate.ATEEstimator(self.ema_model, self.data, self.preprocessor, getattr(self, "creative", None), **kwargs)
+    if self.ema_model is None: raise ValueError("this CausalMMM is not fitted: call .fit(df, ...) or "
+        "CausalMMM.load(path)")
+    # the module's class, not a notebook's copy (nbdev_test runs notebooks in one process)
+    from causal_mmm_nb import ate
+    return ate.ATEEstimator(self.ema_model, self.data, self.preprocessor, getattr(self, "creative", None),
+                            **kwargs)

@@ -22,7 +22,8 @@ __all__ = ['SCENARIOS', 'QUICK_SCENARIOS', 'BASELINE_METHODS', 'CAUSAL_METHODS',
 def _as_series(x, column: str = "ate", channels=None) -> pd.Series:
     "A per-channel Series from a zero_spend DataFrame, a GroundTruth, or a Series (reindexed to `channels`)."
     if isinstance(x, GroundTruth): s = getattr(x, column)
-    elif isinstance(x, pd.DataFrame): s = x.set_index("channel")[column] if "channel" in x.columns else x[column]
+    elif isinstance(x, pd.DataFrame): s = x.set_index("channel")[column] if "channel" in x.columns else x[
+        column]
     else: s = pd.Series(x)
     s = s.astype(float)
     return s if channels is None else s.reindex(list(channels))
@@ -70,7 +71,8 @@ def media_bias(est, truth) -> float:
     return float(e.sum() / t.sum() - 1)
 
 def zero_effect_share(est, truth) -> float:
-    "Share of the attribution (negative effects counted as 0) given to channels whose true effect is 0; NaN if none is."
+    ("Share of the attribution (negative effects counted as 0) given to channels whose true effect is 0; NaN "
+     "if none is.")
     t = _as_series(truth); e = _as_series(est, channels=t.index).fillna(0.0)
     zero = t.index[t == 0]
     return float(attribution_shares(e)[zero].sum()) if len(zero) else float("nan")
@@ -82,7 +84,8 @@ def _weekly(frame: pd.DataFrame, channels: list, n_geos: int) -> np.ndarray:
     return f[channels].to_numpy(dtype=float).reshape(n_geos, -1, len(channels))
 
 def weekly_contribution_error(contributions: pd.DataFrame, truth: GroundTruth) -> float:
-    "Mean over channels with an effect of RMSE of the weekly contribution over the mean |true weekly contribution|."
+    ("Mean over channels with an effect of RMSE of the weekly contribution over the mean |true weekly "
+     "contribution|.")
     G, ch = len(truth.geos), list(truth.channels)
     est, true = _weekly(contributions, ch, G), truth.contributions[ch].to_numpy().reshape(G, -1, len(ch))
     active = np.abs(true).sum((0, 1)) > 0
@@ -90,12 +93,14 @@ def weekly_contribution_error(contributions: pd.DataFrame, truth: GroundTruth) -
     return float(rmse[active].mean())
 
 # %% ../nbs/13_benchmark.ipynb #f3f5d5ec
-def holdout_r2(model, df: pd.DataFrame, date_col: str, target_col: str, geo_col: str | None = None, holdout_weeks: int = 13) -> float:
+def holdout_r2(model, df: pd.DataFrame, date_col: str, target_col: str, geo_col: str | None = None,
+               holdout_weeks: int = 13) -> float:
     "Out-of-sample R² on the final `holdout_weeks` weeks (SST around each geo's holdout mean)."
     hold = df[date_col] >= np.sort(df[date_col].unique())[-holdout_weeks]
     y = df.loc[hold, target_col].astype(float)
     pred = model.predict(df)
-    y_hat = (pred if isinstance(pred, pd.Series) else pd.Series(np.asarray(pred, dtype=float).ravel(), index=df.index))[hold]
+    y_hat = (pred if isinstance(pred, pd.Series) else pd.Series(np.asarray(pred, dtype=float).ravel(),
+                                                                index=df.index))[hold]
     centre = y.groupby(df.loc[hold, geo_col]).transform("mean") if geo_col else y.mean()
     return float(1 - ((y - y_hat) ** 2).sum() / ((y - centre) ** 2).sum())
 
@@ -105,7 +110,8 @@ SCENARIOS: dict[str, tuple[str, dict]] = {
     "confounded_moderate": ("national_confounded", dict(confounding=0.5)),
     "national_confounded": ("national_confounded", {}),
     "confounded_hidden": ("national_confounded", dict(demand_noise=0.5)),
-    "delayed_adstock": ("national_clean", dict(channels=["tv", "ooh", "radio", "search", "social"], zero_effect=[], media_share=0.25)),
+    "delayed_adstock": ("national_clean", dict(channels=["tv", "ooh", "radio", "search", "social"],
+                                               zero_effect=[], media_share=0.25)),
     "synergy": ("sparse_synergy", dict(on_prob=None)),
     "sparse_flighting": ("sparse_synergy", dict(synergy=None, synergy_share=0.0, media_share=0.15)),
     "geo_panel": ("geo_panel", {}),
@@ -126,7 +132,8 @@ def scenario_data(name: str, seed: int, scenarios: dict = None) -> tuple[pd.Data
 def fit_roles(truth: GroundTruth) -> dict:
     "The column roles of a simulated frame, as keyword arguments for `.fit`."
     return dict(date_col=truth.date_col, channel_cols=list(truth.channels), target_col=truth.target_col,
-                control_cols=list(truth.control_cols), geo_col=truth.geo_col, static_cols=list(truth.static_cols))
+                control_cols=list(truth.control_cols), geo_col=truth.geo_col,
+                static_cols=list(truth.static_cols))
 
 # %% ../nbs/13_benchmark.ipynb #ed94de7f
 BASELINE_METHODS: dict = {
@@ -144,28 +151,35 @@ class CausalMMMAdapter:
     def predict(self, df: pd.DataFrame): return self.mmm.predict(df)
 
 def default_causal_config(truth: GroundTruth, head: str = "decomposed", **overrides):
-    "MMMConfig for a scenario: the decomposed preset (its panel variant on a geo panel), or small() for the plain head."
+    ("MMMConfig for a scenario: the decomposed preset (its panel variant on a geo panel), or small() for the "
+     "plain head.")
     from causal_mmm_nb.streams import MMMConfig
     import causal_mmm_nb.decomposed  # noqa: F401  (adds MMMConfig.decomposed)
     if head == "decomposed": return MMMConfig.decomposed(panel=len(truth.geos) > 1, **overrides)
     return MMMConfig.small(**overrides)
 
 # %% ../nbs/13_benchmark.ipynb #98de8149
-CAUSAL_METHODS = ("causal_mmm", "causal_mmm_ensemble", "causal_mmm_alpha0", "decomposed_gradient", "plain_head")
-GRADIENT_PRESET = dict(solver="gradient", fit_weeks="train", kernel="free", offset_bound=0.0)   # the preset before chapter 06a's fix
+CAUSAL_METHODS = ("causal_mmm", "causal_mmm_ensemble", "causal_mmm_alpha0", "decomposed_gradient",
+                  "plain_head")
+# the preset before chapter 06a's fix
+GRADIENT_PRESET = dict(solver="gradient", fit_weeks="train", kernel="free", offset_bound=0.0)
 
 def causal_mmm_methods(names=CAUSAL_METHODS, n_members: int = 20, **overrides) -> dict:
-    "Benchmark methods for the causal transformer variants in `names`; `overrides` go to every MMMConfig (e.g. epochs)."
+    ("Benchmark methods for the causal transformer variants in `names`; `overrides` go to every MMMConfig "
+     "(e.g. epochs).")
     def single(head="decomposed", **kw):
         def method(df, truth):
             from causal_mmm_nb.core import CausalMMM
             import causal_mmm_nb.ate  # noqa: F401  (adds CausalMMM.ate_estimator)
-            return CausalMMMAdapter(CausalMMM(default_causal_config(truth, head, **{**overrides, **kw})).fit(df, **fit_roles(truth), progress=False))
+            return CausalMMMAdapter(CausalMMM(default_causal_config(truth, head,
+                **{**overrides, **kw})).fit(df, **fit_roles(truth), progress=False))
         return method
     def ensemble(df, truth):
         from causal_mmm_nb.uncertainty import MMMEnsemble
-        return MMMEnsemble(default_causal_config(truth, "decomposed", **overrides), n_members=n_members).fit(df, **fit_roles(truth))
-    def before(df, truth):                                   # the old panel preset also ran 1500 full-batch epochs
+        return MMMEnsemble(default_causal_config(truth, "decomposed", **overrides), n_members=n_members).fit(
+            df, **fit_roles(truth))
+    # the old panel preset also ran 1500 full-batch epochs
+    def before(df, truth):
         panel = dict(epochs=1500, patience=1500) if len(truth.geos) > 1 and "epochs" not in overrides else {}
         return single(**GRADIENT_PRESET, **panel)(df, truth)
     every = dict(causal_mmm=single(), causal_mmm_ensemble=ensemble, causal_mmm_alpha0=single(alpha=0.0),
@@ -178,26 +192,33 @@ def causal_mmm_methods(names=CAUSAL_METHODS, n_members: int = 20, **overrides) -
 def causal_mmm_available() -> bool:
     "True when chapters 07 (core), 08 (ate) and 08a (uncertainty) are built and importable."
     try:
-        from causal_mmm_nb.core import CausalMMM; import causal_mmm_nb.ate, causal_mmm_nb.uncertainty  # noqa: F401,E401
+        # noqa: F401,E401
+        from causal_mmm_nb.core import CausalMMM; import causal_mmm_nb.ate, causal_mmm_nb.uncertainty
         return hasattr(CausalMMM, "ate_estimator")
     except ImportError: return False
 
 # %% ../nbs/13_benchmark.ipynb #b2991781
 def interval_scores(z: pd.DataFrame, truth: GroundTruth) -> dict:
-    "Coverage of the true ATEs, shares and ROIs by their intervals (chapter 08a); median ATE interval width / mean |true ATE|; NaN without intervals."
-    if "ate_lo" not in z: return dict(ate_coverage=np.nan, share_coverage=np.nan, roi_coverage=np.nan, interval_width=np.nan)
+    ("Coverage of the true ATEs, shares and ROIs by their intervals (chapter 08a); median ATE interval width "
+     "/ mean |true ATE|; NaN without intervals.")
+    if "ate_lo" not in z: return dict(ate_coverage=np.nan, share_coverage=np.nan, roi_coverage=np.nan,
+                                      interval_width=np.nan)
     from causal_mmm_nb.uncertainty import interval_coverage
     width = (z.ate_hi - z.ate_lo).median() / truth.ate.reindex(z.channel).abs().mean()
-    cov = {f"{c}_coverage": interval_coverage(z, truth, c) if f"{c}_lo" in z else np.nan for c in ("ate", "share", "roi")}
+    cov = {f"{c}_coverage": interval_coverage(z, truth, c) if f"{c}_lo" in z else np.nan for c in ("ate",
+        "share", "roi")}
     return dict(**cov, interval_width=float(width))
 
 def score_against_truth(model, df: pd.DataFrame, truth: GroundTruth, holdout_weeks: int = 13) -> dict:
     "All scores of one fitted model against the truth."
     z = model.zero_spend()
-    weekly = weekly_contribution_error(model.contributions(), truth) if hasattr(model, "contributions") else np.nan
-    return dict(ate_error=ate_error(z, truth), media_bias=media_bias(z, truth), weekly_error=weekly, share_error=share_error(z, truth),
+    weekly = weekly_contribution_error(model.contributions(), truth) if hasattr(
+        model, "contributions") else np.nan
+    return dict(ate_error=ate_error(z, truth), media_bias=media_bias(z, truth), weekly_error=weekly,
+                share_error=share_error(z, truth),
                 zero_effect_share=zero_effect_share(z, truth), roi_spearman=roi_spearman(z, truth),
-                holdout_r2=holdout_r2(model, df, truth.date_col, truth.target_col, truth.geo_col, holdout_weeks),
+                holdout_r2=holdout_r2(model, df, truth.date_col, truth.target_col, truth.geo_col,
+                                      holdout_weeks),
                 **interval_scores(z, truth))
 
 # %% ../nbs/13_benchmark.ipynb #f41be7c3
@@ -210,8 +231,10 @@ def _run_cell(name: str, seed: int, progress: bool = False) -> list:
     rows = []
     for method, make in methods.items():
         t0 = time.perf_counter(); model = make(df, truth); fit_seconds = time.perf_counter() - t0
-        rows.append(dict(scenario=name, seed=seed, method=method, **score_against_truth(model, df, truth, holdout_weeks), fit_seconds=fit_seconds))
-        if progress: print(f"{name:22s} seed {seed} {method:20s} ate_error {rows[-1]['ate_error']:.3f}  {fit_seconds:6.1f} s", flush=True)
+        rows.append(dict(scenario=name, seed=seed, method=method,
+                         **score_against_truth(model, df, truth, holdout_weeks), fit_seconds=fit_seconds))
+        if progress: print(f"{name:22s} seed {seed} {method:20s} ate_error {rows[-1]['ate_error']:.3f}  "
+            f"{fit_seconds:6.1f} s", flush=True)
     return rows
 
 def _worker_init():
@@ -221,9 +244,11 @@ def _worker_init():
 # %% ../nbs/13_benchmark.ipynb #de9d462c
 def run_benchmark(scenarios=None, methods: dict = None, seeds=(0, 1, 2), holdout_weeks: int = 13,
                   scenario_specs: dict = None, progress: bool = False, jobs: int = 1) -> pd.DataFrame:
-    "Fit every method on every scenario and seed (`jobs` processes in parallel); one row per (scenario, seed, method)."
+    ("Fit every method on every scenario and seed (`jobs` processes in parallel); one row per (scenario, "
+     "seed, method).")
     specs = SCENARIOS if scenario_specs is None else scenario_specs
-    scenarios, methods = list(specs if scenarios is None else scenarios), BASELINE_METHODS if methods is None else methods
+    scenarios, methods = list(specs if scenarios is None
+                              else scenarios), BASELINE_METHODS if methods is None else methods
     _JOB.update(specs=specs, methods=methods, holdout_weeks=holdout_weeks)
     cells = [(name, seed) for name in scenarios for seed in seeds]
     if jobs <= 1: rows = [r for c in cells for r in _run_cell(*c, progress)]
@@ -235,11 +260,14 @@ def run_benchmark(scenarios=None, methods: dict = None, seeds=(0, 1, 2), holdout
     return _add_ratio(pd.DataFrame(rows))
 
 # %% ../nbs/13_benchmark.ipynb #20c17c06
-COLUMNS = ["scenario", "seed", "method", "ate_error", "ratio_to_oracle", "media_bias", "weekly_error", "share_error", "zero_effect_share",
-           "roi_spearman", "holdout_r2", "ate_coverage", "share_coverage", "roi_coverage", "interval_width", "fit_seconds"]
+COLUMNS = ["scenario", "seed", "method", "ate_error", "ratio_to_oracle", "media_bias", "weekly_error",
+           "share_error", "zero_effect_share",
+           "roi_spearman", "holdout_r2", "ate_coverage", "share_coverage", "roi_coverage", "interval_width",
+           "fit_seconds"]
 
 def _add_ratio(res: pd.DataFrame) -> pd.DataFrame:
-    "ratio_to_oracle = ate_error / the oracle's ate_error on the same (scenario, seed); NaN without an oracle."
+    ("ratio_to_oracle = ate_error / the oracle's ate_error on the same (scenario, seed); NaN without an "
+     "oracle.")
     if res.empty: return pd.DataFrame(columns=COLUMNS)
     oracle = res[res.method == "oracle"].set_index(["scenario", "seed"]).ate_error
     key = pd.MultiIndex.from_frame(res[["scenario", "seed"]])
@@ -249,71 +277,90 @@ def _add_ratio(res: pd.DataFrame) -> pd.DataFrame:
 def summarize(results: pd.DataFrame, value: str = "ratio_to_oracle", agg: str = "median") -> pd.DataFrame:
     "Scenario x method table of `agg` of `value` over seeds, scenarios in run order."
     t = results.pivot_table(index="scenario", columns="method", values=value, aggfunc=agg)
-    return t.reindex(index=list(dict.fromkeys(results.scenario)), columns=list(dict.fromkeys(results.method)))   # all-NaN: a NaN column
+    # all-NaN: a NaN column
+    return t.reindex(index=list(dict.fromkeys(results.scenario)), columns=list(dict.fromkeys(results.method)))
 
 # %% ../nbs/13_benchmark.ipynb #636f8ca1
-def check_targets(results: pd.DataFrame, method: str = "causal_mmm", strong: str = "national_confounded") -> pd.DataFrame:
-    "One row per target: the measured value, the bound, and whether `method` meets it (medians over seeds per scenario)."
+def check_targets(results: pd.DataFrame, method: str = "causal_mmm",
+                  strong: str = "national_confounded") -> pd.DataFrame:
+    ("One row per target: the measured value, the bound, and whether `method` meets it (medians over seeds "
+     "per scenario).")
     ratio, err = summarize(results), summarize(results, "ate_error")
-    if method not in ratio: raise ValueError(f"method {method!r} is not in the results; methods: {list(ratio.columns)}")
+    if method not in ratio: raise ValueError(f"method {method!r} is not in the results; methods: "
+        f"{list(ratio.columns)}")
     r, rows = ratio[method].dropna(), []
     le = lambda bound: (f"<= {bound:g}", lambda v: v <= bound)
     rows.append(("median scenario: ATE error / oracle", r.median(), *le(1.3)))
     rows.append(("worst scenario: ATE error / oracle", r.max(), *le(2)))
-    if "classical" in err: rows.append(("scenarios where it is not below classical", float((err[method] >= err["classical"]).sum()), *le(0)))
+    if "classical" in err: rows.append(("scenarios where it is not below classical",
+                                        float((err[method] >= err["classical"]).sum()), *le(0)))
     bias = summarize(results, "media_bias")[method].dropna().abs()
     if len(bias): rows.append(("worst scenario: |media bias|", bias.max(), *le(0.1)))
     zero = summarize(results, "zero_effect_share")[method].dropna()
-    if len(zero): rows.append(("worst scenario: share given to channels without effect", zero.max(), *le(0.03)))
+    if len(zero): rows.append(("worst scenario: share given to channels without effect", zero.max(),
+                               *le(0.03)))
     if strong in err.index and "naive" in err:
-        rows.append((f"{strong}: ATE error / naive's", err.loc[strong, method] / err.loc[strong, "naive"], *le(0.5)))
-    cov = summarize(results, "ate_coverage", "mean")[method].dropna() if results[results.method == method].ate_coverage.notna().any() else []
+        rows.append((f"{strong}: ATE error / naive's", err.loc[strong, method] / err.loc[strong, "naive"],
+                     *le(0.5)))
+    cov = summarize(results, "ate_coverage", "mean")[method].dropna() if results[
+        results.method == method].ate_coverage.notna().any() else []
     if len(cov):
-        rows.append(("lowest scenario: 80 % interval coverage of the true ATE", cov.min(), ">= 0.7", lambda v: v >= 0.7))
-        rows.append(("highest scenario: 80 % interval coverage of the true ATE", cov.max(), "<= 0.9", lambda v: v <= 0.9))
+        rows.append(("lowest scenario: 80 % interval coverage of the true ATE", cov.min(), ">= 0.7",
+                     lambda v: v >= 0.7))
+        rows.append(("highest scenario: 80 % interval coverage of the true ATE", cov.max(), "<= 0.9",
+                     lambda v: v <= 0.9))
     return pd.DataFrame([dict(target=n, value=v, bound=b, met=bool(ok(v))) for n, v, b, ok in rows])
 
 # %% ../nbs/13_benchmark.ipynb #dd4da1b2
 def markdown_table(t: pd.DataFrame, digits: int = 3) -> str:
     "A DataFrame as a GitHub markdown table (no tabulate dependency)."
-    fmt = lambda v: "" if isinstance(v, float) and v != v else (f"{v:.{digits}g}" if isinstance(v, float) else str(v))
+    fmt = lambda v: "" if isinstance(v, float) and v != v else (
+        f"{v:.{digits}g}" if isinstance(v, float) else str(v))
     cols = [t.index.name or ""] + [str(c) for c in t.columns]
     rows = [[str(i)] + [fmt(v) for v in r] for i, r in zip(t.index, t.itertuples(index=False))]
     return "\n".join("| " + " | ".join(r) + " |" for r in [cols, ["---"] * len(cols)] + rows)
 
 # %% ../nbs/13_benchmark.ipynb #f78c659c
 def benchmark_report(results: pd.DataFrame, note: str = "") -> str:
-    "Markdown summary: median ATE error, ratio to the oracle, share error, coverage, fit seconds, and the targets."
+    ("Markdown summary: median ATE error, ratio to the oracle, share error, coverage, fit seconds, and the "
+     "targets.")
     parts = [f"# Recovery benchmark\n\n{note}\n"]
-    for title, value in [("median ATE error", "ate_error"), ("median ratio of ATE error to the oracle's", "ratio_to_oracle"),
+    for title, value in [("median ATE error", "ate_error"),
+                         ("median ratio of ATE error to the oracle's", "ratio_to_oracle"),
                          ("median signed total media error (media bias)", "media_bias"),
-                         ("median weekly contribution error", "weekly_error"), ("median share error", "share_error"),
+                         ("median weekly contribution error", "weekly_error"),
+                         ("median share error", "share_error"),
                          ("median share of the credit given to channels without effect", "zero_effect_share"),
                          ("median ROI rank correlation", "roi_spearman"),
                          ("mean 80 % interval coverage of the true ATEs", "ate_coverage"),
                          ("mean 80 % interval coverage of the true shares", "share_coverage"),
                          ("mean 80 % interval coverage of the true ROIs", "roi_coverage"),
-                         ("median 80 % ATE interval width (median over channels / mean true |ATE|)", "interval_width"),
+                         ("median 80 % ATE interval width (median over channels / mean true |ATE|)",
+                          "interval_width"),
                          ("median fit seconds", "fit_seconds")]:
         agg = "mean" if value.endswith("coverage") else "median"
         t = summarize(results, value, agg).dropna(axis=1, how="all")
         if t.shape[1]: parts.append(f"## {title}\n\n{markdown_table(t)}\n")
     for m in [m for m in dict.fromkeys(results.method) if m not in BASELINE_METHODS]:
         if "oracle" in set(results.method):
-            parts.append(f"## targets for {m}\n\n{markdown_table(check_targets(results, m).set_index('target'))}\n")
+            parts.append(
+                f"## targets for {m}\n\n{markdown_table(check_targets(results, m).set_index('target'))}\n")
     return "\n".join(parts)
 
 # %% ../nbs/13_benchmark.ipynb #a89f7cb8
 def plot_benchmark(results: pd.DataFrame, ax=None, value: str = "ate_error"):
     "Grouped bars of the median `value` per scenario and method, seeds as dots, the oracle's median marked."
     med = summarize(results, value); scen, methods = list(med.index), list(med.columns)
-    if ax is None: _, ax = plt.subplots(figsize=(min(13, max(7, 0.15 * len(scen) * len(methods))), 5))   # at most 13 in wide: readable on a page
+    # at most 13 in wide: readable on a page
+    if ax is None: _, ax = plt.subplots(figsize=(min(13, max(7, 0.15 * len(scen) * len(methods))), 5))
     w = 0.8 / len(methods); x = np.arange(len(scen))
     for j, m in enumerate(methods):
         ax.bar(x + (j - (len(methods) - 1) / 2) * w, med[m].to_numpy(), w, label=m, alpha=0.8)
         pts = results[results.method == m]
-        ax.scatter(np.array([scen.index(s) for s in pts.scenario]) + (j - (len(methods) - 1) / 2) * w, pts[value], s=8, color="black", zorder=3)
-    if "oracle" in methods: ax.hlines(med["oracle"], x - 0.45, x + 0.45, color="black", lw=2, label="oracle floor (median)")
+        ax.scatter(np.array([scen.index(s) for s in pts.scenario]) + (j - (len(methods) - 1) / 2) * w,
+                   pts[value], s=8, color="black", zorder=3)
+    if "oracle" in methods: ax.hlines(med["oracle"], x - 0.45, x + 0.45, color="black", lw=2,
+                                      label="oracle floor (median)")
     ax.set_xticks(x, scen, rotation=30, ha="right")
     ax.set(title="Recovery of zero-spend ATEs: error per scenario and method", xlabel="scenario",
            ylabel="ATE error  Σ|ATE_hat − ATE| / Σ|ATE|")

@@ -21,39 +21,49 @@ from .data import GroundTruth
 def check_budget(spend: np.ndarray, total: float, low: np.ndarray, high: np.ndarray, channels: list) -> None:
     "Refuse a total that the bounds cannot reach, or bounds that are not 0 <= low <= high."
     bad = [c for c, l, h in zip(channels, low, high) if not (0 <= l <= h) or not np.isfinite(h)]
-    if bad: raise ValueError(f"bounds for {bad} must satisfy 0 <= low <= high (multipliers of current spend); fix: e.g. bounds={{'{bad[0]}': (0.5, 1.5)}}")
+    if bad: raise ValueError(f"bounds for {bad} must satisfy 0 <= low <= high (multipliers of current "
+        f"spend); fix: e.g. bounds={{'{bad[0]}': (0.5, 1.5)}}")
     lo, hi = float(spend @ low), float(spend @ high)
     if not lo - 1e-9 * hi <= total <= hi * (1 + 1e-9):
-        raise ValueError(f"total {total:,.0f} cannot be met within the bounds: they allow {lo:,.0f} to {hi:,.0f} in this window; "
+        raise ValueError(f"total {total:,.0f} cannot be met within the bounds: they allow {lo:,.0f} to "
+            f"{hi:,.0f} in this window; "
                          "fix: a total in that range, or wider bounds")
 
 def feasible(m: np.ndarray, spend: np.ndarray, total: float, low: np.ndarray, high: np.ndarray) -> np.ndarray:
-    "Multipliers within [low, high] whose spend sums to `total` exactly (to rounding): clip, then spread the gap over channels with room."
+    ("Multipliers within [low, high] whose spend sums to `total` exactly (to rounding): clip, then spread "
+     "the gap over channels with room.")
     m = np.clip(np.asarray(m, float), low, high)
-    total = float(np.clip(total, spend @ low, spend @ high))          # check_budget allows rounding past the ends
+    # check_budget allows rounding past the ends
+    total = float(np.clip(total, spend @ low, spend @ high))
     for _ in range(2 * len(m) + 2):
         gap = total - spend @ m
         if abs(gap) <= 1e-12 * max(total, 1.0): break
         room = ((m < high - 1e-15) if gap > 0 else (m > low + 1e-15)) & (spend > 0)
-        if not room.any(): break                                       # every channel at its bound: the total is an end
+        # every channel at its bound: the total is an end
+        if not room.any(): break
         m = np.clip(m + room * gap / (spend @ room), low, high)
     return m
 
 # %% ../nbs/08c_budget.ipynb #0bc57175
-def optimize_allocation(outcome, spend: np.ndarray, total: float, low: np.ndarray, high: np.ndarray, h: float = 1e-3,
+def optimize_allocation(outcome, spend: np.ndarray, total: float, low: np.ndarray, high: np.ndarray,
+                        h: float = 1e-3,
                         starts: int | None = None) -> np.ndarray:
-    "Multipliers maximising `outcome` (a function of (n, K) multipliers -> (n,) outcomes) with spend @ m = total and low <= m <= high."
+    ("Multipliers maximising `outcome` (a function of (n, K) multipliers -> (n,) outcomes) with spend @ m = "
+     "total and low <= m <= high.")
     spend, K = np.asarray(spend, float), len(spend)
     scale = max(float(np.abs(outcome(np.ones((1, K))))[0]), 1e-12)
     def f(m):
         pts = np.vstack([m, m + h * np.eye(K)])
         y = outcome(pts) / scale
         return -y[0], -(y[1:] - y[0]) / h
-    cons = [dict(type="eq", fun=lambda m: (spend @ m - total) / max(total, 1e-12), jac=lambda m: spend / max(total, 1e-12))]
-    x0s = [feasible(np.ones(K), spend, total, low, high)] + [feasible(np.where(np.arange(K) == k, high, low), spend, total, low, high) for k in range(K)]
+    cons = [dict(type="eq", fun=lambda m: (spend @ m - total) / max(total, 1e-12),
+                 jac=lambda m: spend / max(total, 1e-12))]
+    x0s = [feasible(np.ones(K), spend, total, low, high)] + [
+        feasible(np.where(np.arange(K) == k, high, low), spend, total, low, high) for k in range(K)]
     best, best_val = x0s[0], f(x0s[0])[0]
     for x0 in x0s[:starts]:
-        r = minimize(f, x0, jac=True, method="SLSQP", bounds=list(zip(low, high)), constraints=cons, options=dict(maxiter=200, ftol=1e-10))
+        r = minimize(f, x0, jac=True, method="SLSQP", bounds=list(zip(low, high)), constraints=cons,
+                     options=dict(maxiter=200, ftol=1e-10))
         m = feasible(r.x, spend, total, low, high)
         if (v := f(m)[0]) < best_val: best, best_val = m, v
     return best
@@ -68,24 +78,30 @@ def budget_bounds(channels: list, bounds: dict | None, default=(0.5, 1.5)) -> tu
     for c in channels:
         b = bounds.get(c, default)
         try: lo, hi = (float(x) for x in b)
-        except (TypeError, ValueError): raise ValueError(f"bounds[{c!r}] = {b!r} must be a pair (low, high) of multipliers, e.g. (0.5, 1.5)") from None
+        except (TypeError, ValueError): raise ValueError(
+            f"bounds[{c!r}] = {b!r} must be a pair (low, high) of multipliers, e.g. (0.5, 1.5)") from None
         pairs.append((lo, hi))
     return np.array([p[0] for p in pairs]), np.array([p[1] for p in pairs])
 
 # %% ../nbs/08c_budget.ipynb #1abb15ab
-def budget_problem(spend: np.ndarray, channels: list, total: float | None = None, bounds: dict | None = None) -> tuple:
-    "The checked problem for current window spend (K,): (total, low, high); today's total by default, channels without spend kept at 0."
+def budget_problem(spend: np.ndarray, channels: list, total: float | None = None,
+                   bounds: dict | None = None) -> tuple:
+    ("The checked problem for current window spend (K,): (total, low, high); today's total by default, "
+     "channels without spend kept at 0.")
     low, high = budget_bounds(channels, bounds)
     off = spend <= 0
     if bounds and (named := [c for c, o in zip(channels, off) if o and c in bounds]):
-        warnings.warn(f"bounds for {named} are ignored: those channels spent nothing in the window, and no multiplier changes 0", stacklevel=3)
-    low, high = np.where(off, 1.0, low), np.where(off, 1.0, high)                   # nothing to scale: stays at 0
+        warnings.warn(f"bounds for {named} are ignored: those channels spent nothing in the window, and no "
+                      "multiplier changes 0", stacklevel=3)
+    # nothing to scale: stays at 0
+    low, high = np.where(off, 1.0, low), np.where(off, 1.0, high)
     total = float(spend.sum()) if total is None else float(total)
     check_budget(spend, total, low, high, channels)
     return total, low, high
 
 def scaled_outcome(outcome, spend: np.ndarray, M, window_mask: np.ndarray) -> np.ndarray:
-    "Total of `outcome(spend')` (n,) for each row of M (n, K), spend' the array (G, T, K) with each channel's window spend times M[i]."
+    ("Total of `outcome(spend')` (n,) for each row of M (n, K), spend' the array (G, T, K) with each "
+     "channel's window spend times M[i].")
     out = []
     for m in np.atleast_2d(M):
         s = spend.copy(); s[:, window_mask] *= m
@@ -102,40 +118,50 @@ def _scaled(self: ATEEstimator, M: np.ndarray, w: np.ndarray) -> torch.Tensor:
 
 @patch
 def allocation_outcome(self: ATEEstimator, M, window=None, rollout: bool | None = None) -> np.ndarray:
-    "Total outcome (n,) in original units, all weeks and geos, when each channel's spend in `window` is scaled by M (n, K)."
+    ("Total outcome (n,) in original units, all weeks and geos, when each channel's spend in `window` is "
+     "scaled by M (n, K).")
     return self.outcomes(self._scaled(np.atleast_2d(M), self.window_mask(window)), rollout).sum((1, 2))
 
 # %% ../nbs/08c_budget.ipynb #82f9d018
 @patch
 def optimize_budget(self: ATEEstimator, total: float | None = None, bounds: dict | None = None, window=None,
                     rollout: bool | None = None) -> pd.DataFrame:
-    "Spend per channel in `window` maximising the outcome with the total fixed (today's by default) and multipliers within `bounds` (default 0.5-1.5)."
-    spend = self.spend_raw[:, self.window_mask(window)].sum((0, 1))                # (K,) current spend in the window
+    ("Spend per channel in `window` maximising the outcome with the total fixed (today's by default) and "
+     "multipliers within `bounds` (default 0.5-1.5).")
+    # (K,) current spend in the window
+    spend = self.spend_raw[:, self.window_mask(window)].sum((0, 1))
     total, low, high = budget_problem(spend, self.channels, total, bounds)
     m = optimize_allocation(lambda M: self.allocation_outcome(M, window, rollout), spend, total, low, high)
     return self._budget_table(m, spend, window, rollout)
 
 # %% ../nbs/08c_budget.ipynb #f1974e10
 @patch
-def _budget_table(self: ATEEstimator, m: np.ndarray, spend: np.ndarray, window=None, rollout=None) -> pd.DataFrame:
-    "Per channel: spend, optimal_spend, multiplier, outcome_change (that channel moved alone); a 'total' row for the whole allocation."
+def _budget_table(self: ATEEstimator, m: np.ndarray, spend: np.ndarray, window=None,
+                  rollout=None) -> pd.DataFrame:
+    ("Per channel: spend, optimal_spend, multiplier, outcome_change (that channel moved alone); a 'total' "
+     "row for the whole allocation.")
     K = len(m)
     alone = np.ones((K, K)); alone[np.arange(K), np.arange(K)] = m
     y = self.allocation_outcome(np.vstack([np.ones(K), alone, m]), window, rollout)
-    rows = pd.DataFrame(dict(channel=self.channels, spend=spend, optimal_spend=m * spend, multiplier=m, outcome_change=y[1:K + 1] - y[0]))
-    tot = pd.DataFrame(dict(channel=["total"], spend=[spend.sum()], optimal_spend=[(m * spend).sum()], multiplier=[np.nan], outcome_change=[y[-1] - y[0]]))
+    rows = pd.DataFrame(dict(channel=self.channels, spend=spend, optimal_spend=m * spend, multiplier=m,
+                             outcome_change=y[1:K + 1] - y[0]))
+    tot = pd.DataFrame(dict(channel=["total"], spend=[spend.sum()], optimal_spend=[(m * spend).sum()],
+                            multiplier=[np.nan], outcome_change=[y[-1] - y[0]]))
     return pd.concat([rows, tot], ignore_index=True)
 
 # %% ../nbs/08c_budget.ipynb #e776069e
-def plot_budget(plan: pd.DataFrame, est: ATEEstimator = None, window=None, scale: float = 1e3, unit: str = "thousands"):
+def plot_budget(plan: pd.DataFrame, est: ATEEstimator = None, window=None, scale: float = 1e3,
+                unit: str = "thousands"):
     "Current against optimal spend per channel and, with `est`, each response curve with both points."
     ch = plan[plan.channel != "total"].reset_index(drop=True)
     K = len(ch); n = 1 + (K if est is not None else 0)
     cols = min(n, 4); rows = -(-n // cols)
     fig, axes = plt.subplots(rows, cols, figsize=(3.6 * cols, 3.0 * rows), squeeze=False); axes = axes.ravel()
     x = np.arange(K)
-    axes[0].bar(x - 0.2, ch.spend / scale, 0.4, label="current"); axes[0].bar(x + 0.2, ch.optimal_spend / scale, 0.4, label="optimal")
-    axes[0].set_xticks(x, ch.channel, rotation=30, ha="right"); axes[0].set(ylabel=f"spend in window, {unit}", title="Allocation"); axes[0].legend(fontsize=8)
+    axes[0].bar(x - 0.2, ch.spend / scale, 0.4, label="current")
+    axes[0].bar(x + 0.2, ch.optimal_spend / scale, 0.4, label="optimal")
+    axes[0].set_xticks(x, ch.channel, rotation=30, ha="right")
+    axes[0].set(ylabel=f"spend in window, {unit}", title="Allocation"); axes[0].legend(fontsize=8)
     if est is not None:
         for ax, r in zip(axes[1:], ch.itertuples()):
             ms = np.linspace(0, max(2.0, 1.2 * r.multiplier), 21)
@@ -157,27 +183,33 @@ def true_allocation_outcome(truth: GroundTruth, M, window_mask: np.ndarray) -> n
 
 def decision_quality(multipliers, truth: GroundTruth, total: float | None = None, bounds: dict | None = None,
                      window_mask: np.ndarray | None = None) -> dict:
-    "Share of the true optimum's gain over today's mix (scaled to `total`) that `multipliers` (K,) capture, under the same total and bounds."
+    ("Share of the true optimum's gain over today's mix (scaled to `total`) that `multipliers` (K,) capture, "
+     "under the same total and bounds.")
     w = np.ones(len(truth.dates), bool) if window_mask is None else np.asarray(window_mask, bool)
     spend = truth.spend_array[:, w].sum((0, 1))
     total, low, high = budget_problem(spend, list(truth.channels), total, bounds)
     m = np.asarray(multipliers, float)
     if abs(spend @ m - total) > 1e-6 * total or (m < low - 1e-9).any() or (m > high + 1e-9).any():
-        raise ValueError(f"the plan spends {spend @ m:,.0f} with multipliers {np.round(m, 3).tolist()}; it must spend the total "
+        raise ValueError(f"the plan spends {spend @ m:,.0f} with multipliers {np.round(m, 3).tolist()}; it "
+            "must spend the total "
                          f"{total:,.0f} within the bounds to be compared with the optimum")
     Y = lambda M: true_allocation_outcome(truth, M, w)
     best = optimize_allocation(Y, spend, total, low, high)
-    today, opt, got = Y(np.vstack([feasible(np.ones(len(spend)), spend, total, low, high), best, m]))   # today's mix at this total
-    return dict(captured=(got - today) / (opt - today) if opt > today else np.nan, gain=got - today, optimal_gain=opt - today,
+    # today's mix at this total
+    today, opt, got = Y(np.vstack([feasible(np.ones(len(spend)), spend, total, low, high), best, m]))
+    return dict(captured=(got - today) / (opt - today) if opt > today else np.nan, gain=got - today,
+                optimal_gain=opt - today,
                 optimal_multipliers=best)
 
 # %% ../nbs/08c_budget.ipynb #f53194f2
 def linear_mmm_outcome(model, M, window_mask: np.ndarray) -> np.ndarray:
-    "Total predicted outcome (n,) of a fitted chapter-12 model (LinearMMM) with channel spend in the window scaled by M (n, K)."
+    ("Total predicted outcome (n,) of a fitted chapter-12 model (LinearMMM) with channel spend in the window "
+     "scaled by M (n, K).")
     spend, controls, _, dates, _, _ = model._arrays(model.data_)
     return scaled_outcome(lambda s: model._mean(s, controls, dates), spend, M, window_mask)
 
-def linear_mmm_allocation(model, total: float | None = None, bounds: dict | None = None, window_mask=None) -> np.ndarray:
+def linear_mmm_allocation(model, total: float | None = None, bounds: dict | None = None,
+                          window_mask=None) -> np.ndarray:
     "The multipliers a chapter-12 model recommends under the same constraints as `optimize_budget`."
     spend_all = model._arrays(model.data_)[0]
     w = np.ones(spend_all.shape[1], bool) if window_mask is None else np.asarray(window_mask, bool)
@@ -189,12 +221,17 @@ def linear_mmm_allocation(model, total: float | None = None, bounds: dict | None
 from .uncertainty import MMMEnsemble, stretched
 
 @patch
-def optimize_budget(self: MMMEnsemble, total: float | None = None, bounds: dict | None = None, window=None, interval: float | None = None) -> pd.DataFrame:
-    "The point fit's optimal allocation, with intervals (_lo, _hi) of each outcome change from the refits' evaluation of the same allocation."
-    if self.point is None: raise ValueError("optimize_budget needs an ensemble with a point fit: MMMEnsemble(method='bootstrap')")
+def optimize_budget(self: MMMEnsemble, total: float | None = None, bounds: dict | None = None, window=None,
+                    interval: float | None = None) -> pd.DataFrame:
+    ("The point fit's optimal allocation, with intervals (_lo, _hi) of each outcome change from the refits' "
+     "evaluation of the same allocation.")
+    if self.point is None: raise ValueError("optimize_budget needs an ensemble with a point fit: "
+        "MMMEnsemble(method='bootstrap')")
     q = self.interval if interval is None else interval
     plan = self.point.ate_estimator().optimize_budget(total, bounds, window)
     m, spend = plan.multiplier.iloc[:-1].to_numpy(), plan.spend.iloc[:-1].to_numpy()
-    vals = pd.DataFrame([m_.ate_estimator()._budget_table(m, spend, window).outcome_change.to_numpy() for m_ in self.members])
-    lo, hi = stretched(plan.outcome_change, vals.quantile((1 - q) / 2).to_numpy(), vals.quantile((1 + q) / 2).to_numpy(), self.widen)
+    vals = pd.DataFrame([m_.ate_estimator()._budget_table(m, spend,
+        window).outcome_change.to_numpy() for m_ in self.members])
+    lo, hi = stretched(plan.outcome_change, vals.quantile((1 - q) / 2).to_numpy(),
+                       vals.quantile((1 + q) / 2).to_numpy(), self.widen)
     return plan.assign(outcome_change_lo=lo, outcome_change_hi=hi)

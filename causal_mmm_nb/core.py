@@ -18,7 +18,8 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 import causal_mmm_nb
-from .data import (MMMPreprocessor, MMMTensors, MMMDataError, column_list, categorical_levels, one_hot,
+from .data import (MMMPreprocessor, MMMTensors, MMMDataError, column_list, categorical_levels,
+                                one_hot,
                                   naive_dates)
 from .streams import MMMConfig, CausalTransformer
 from .decomposed import DecomposedCausalTransformer, train_varpro, decomposition_ate
@@ -32,7 +33,8 @@ class MMMModelError(ValueError):
     "Misuse of a `CausalMMM`: not fitted, columns that do not match, or a saved file from another version."
 
 class CausalMMM:
-    "Causal Transformer marketing-mix model: `fit` on a weekly DataFrame, `predict` in original units, `save`/`load`."
+    ("Causal Transformer marketing-mix model: `fit` on a weekly DataFrame, `predict` in original units, "
+     "`save`/`load`.")
     def __init__(self, cfg: MMMConfig = None):
         self.cfg = cfg if cfg is not None else MMMConfig()
         self.cfg.validate()
@@ -47,30 +49,41 @@ class CausalMMM:
 # %% ../nbs/07_causal_mmm.ipynb #c1ee023f
 def _embedding_array(embeddings, channels: list) -> np.ndarray:
     "A dict or DataFrame (by channel) stacked in `channels` order, or an array as given; float32."
-    if isinstance(embeddings, pd.DataFrame): embeddings = {c: row.to_numpy() for c, row in embeddings.iterrows()}
+    if isinstance(embeddings, pd.DataFrame): embeddings = {
+        c: row.to_numpy() for c, row in embeddings.iterrows()}
     if isinstance(embeddings, dict):
-        missing, unknown = [c for c in channels if c not in embeddings], [c for c in embeddings if c not in channels]
-        if missing: raise MMMModelError(f"creative_embeddings has no vector for channels {missing}; fix: add one vector per channel column (channel_cols = {channels})")
-        if unknown: raise MMMModelError(f"creative_embeddings has vectors for {unknown}, which are not channel columns; fix: check the spelling or drop them (channel_cols = {channels})")
+        missing, unknown = [c for c in channels if c not in embeddings], [
+            c for c in embeddings if c not in channels]
+        if missing: raise MMMModelError(f"creative_embeddings has no vector for channels {missing}; fix: add "
+            f"one vector per channel column (channel_cols = {channels})")
+        if unknown: raise MMMModelError(f"creative_embeddings has vectors for {unknown}, which are not "
+            f"channel columns; fix: check the spelling or drop them (channel_cols = {channels})")
         lengths = {c: int(np.size(embeddings[c])) for c in channels}
-        if len(set(lengths.values())) > 1: raise MMMModelError(f"creative_embeddings: vectors have different lengths {lengths}; fix: embed every creative with the same model so all vectors have one length E")
+        if len(set(lengths.values())) > 1: raise MMMModelError(
+            f"creative_embeddings: vectors have different lengths {lengths}; fix: embed every creative with "
+            "the same model so all vectors have one length E")
         embeddings = [np.ravel(embeddings[c]) for c in channels]
     try: return np.asarray(embeddings, dtype=np.float32)
     except (TypeError, ValueError) as e:
-        raise MMMModelError(f"creative_embeddings must be numeric ({e}); fix: pass a float array (n_channels, E), a {{channel: vector}} dict or a DataFrame indexed by channel") from None
+        raise MMMModelError(f"creative_embeddings must be numeric ({e}); fix: pass a float array "
+            f"(n_channels, E), a {{channel: vector}} dict or a DataFrame indexed by channel") from None
 
 # %% ../nbs/07_causal_mmm.ipynb #ba46c0f8
 def creative_tensor(creative_embeddings, channels: list):
-    "Creative embeddings as a float tensor (K, E) in `channels` order, from an array (K, E), a {channel: vector} dict or a DataFrame indexed by channel."
+    ("Creative embeddings as a float tensor (K, E) in `channels` order, from an array (K, E), a {channel: "
+     "vector} dict or a DataFrame indexed by channel.")
     if creative_embeddings is None: return None
     channels = list(channels)
     x = _embedding_array(creative_embeddings, channels)
     if x.ndim != 2 or x.shape[0] != len(channels) or x.shape[1] == 0:
-        raise MMMModelError(f"creative_embeddings must have shape (n_channels={len(channels)}, E >= 1), got {x.shape}; fix: one row per "
+        raise MMMModelError(f"creative_embeddings must have shape (n_channels={len(channels)}, E >= 1), got "
+            f"{x.shape}; fix: one row per "
                             f"channel column in channel_cols order {channels}, or a {{channel: vector}} dict")
     bad = [c for c, ok in zip(channels, np.isfinite(x).all(axis=1)) if not ok]
-    if bad: raise MMMModelError(f"creative_embeddings has NaN or inf in the vectors of {bad}; fix: recompute those embeddings "
-                                "(or impute them, e.g. with the mean vector of the same medium's other creatives)")
+    if bad: raise MMMModelError(f"creative_embeddings has NaN or inf in the vectors of {bad}; fix: recompute "
+        "those embeddings "
+                                "(or impute them, e.g. with the mean vector of the same medium's other "
+                                "creatives)")
     return torch.as_tensor(x)
 
 # %% ../nbs/07_causal_mmm.ipynb #0207f86e
@@ -78,14 +91,19 @@ from fastcore.basics import patch
 
 @patch
 def fit(self: CausalMMM, df: pd.DataFrame, date_col: str, channel_cols, target_col: str, control_cols=(),
-        geo_col: str = None, static_cols=(), creative_embeddings=None, roi_priors: dict = None, signs: dict = None,
-        progress: bool = True, train_weeks=None, categorical_cols=(), lift_tests: pd.DataFrame = None) -> CausalMMM:
-    "Fit on `df`; `categorical_cols`: controls to one-hot code, `roi_priors` {channel: (mu, sigma)} in ROI units, `signs` {channel: +1/-1/0}, `train_weeks` (T,) booleans, `lift_tests` (chapter 06b)."
+        geo_col: str = None, static_cols=(), creative_embeddings=None, roi_priors: dict = None,
+        signs: dict = None,
+        progress: bool = True, train_weeks=None, categorical_cols=(),
+        lift_tests: pd.DataFrame = None) -> CausalMMM:
+    ("Fit on `df`; `categorical_cols`: controls to one-hot code, `roi_priors` {channel: (mu, sigma)} in ROI "
+     "units, `signs` {channel: +1/-1/0}, `train_weeks` (T,) booleans, `lift_tests` (chapter 06b).")
     cfg, channels = self.cfg, column_list(channel_cols, "channel_cols")
     self.priors = make_priors(channels, roi_priors, signs)
     self.creative = creative_tensor(creative_embeddings, channels)
-    self._set_columns(df, date_col, channels, target_col, control_cols, geo_col, static_cols, categorical_cols)
-    self.preprocessor = MMMPreprocessor(**self._model_columns()).fit(self._encode(df), holdout_weeks=cfg.holdout_weeks)
+    self._set_columns(df, date_col, channels, target_col, control_cols, geo_col, static_cols,
+                      categorical_cols)
+    self.preprocessor = MMMPreprocessor(**self._model_columns()).fit(
+        self._encode(df), holdout_weeks=cfg.holdout_weeks)
     self.data, self.channels = self._tensors(df), channels
     lift = self._lift(lift_tests)
     self._train(progress, train_weeks, lift)
@@ -98,8 +116,10 @@ def _lift(self: CausalMMM, lift_tests) -> LiftTests | None:
     "The lift tests laid onto the fitted data (the frame is kept in `self.lift_tests`); None without any."
     if lift_tests is None: self.lift_tests = None; return None
     if self.cfg.outcome_head != "decomposed" or self.cfg.solver != "varpro":
-        raise MMMModelError("lift tests need the decomposed head fitted by variable projection (its counterfactuals are exact and linear "
-                            "in the solved weights); fix: CausalMMM(MMMConfig.decomposed()), or fit without lift_tests")
+        raise MMMModelError("lift tests need the decomposed head fitted by variable projection (its "
+            "counterfactuals are exact and linear "
+                            "in the solved weights); fix: CausalMMM(MMMConfig.decomposed()), or fit without "
+                            "lift_tests")
     lift = LiftTests(lift_tests, self.data, self.preprocessor, self.cfg.lmax, self.cfg.lift_weight)
     self.lift_tests = lift_tests.reset_index(drop=True).copy()
     return lift
@@ -107,28 +127,38 @@ def _lift(self: CausalMMM, lift_tests) -> LiftTests | None:
 # %% ../nbs/07_causal_mmm.ipynb #231d9ece
 @patch
 def _train(self: CausalMMM, progress: bool, train_weeks=None, lift: LiftTests | None = None) -> CausalMMM:
-    "Build a fresh model and train it on `self.data` (chapter 06a's solver, or chapter 06's loop); keeps EMA model, history, kept epoch."
+    ("Build a fresh model and train it on `self.data` (chapter 06a's solver, or chapter 06's loop); keeps "
+     "EMA model, history, kept epoch.")
     self.model = self._build_model()
-    train = train_varpro if self.cfg.solver == "varpro" else train_model            # chapter 06a, or chapter 06
-    res = train(self.model, self.data, self.cfg, self.priors, self.preprocessor, self.creative, progress, train_weeks=train_weeks,
-                **(dict(lift=lift) if lift is not None else {}))                      # only varpro takes lift tests (_lift)
+    # chapter 06a, or chapter 06
+    train = train_varpro if self.cfg.solver == "varpro" else train_model
+    res = train(self.model, self.data, self.cfg, self.priors, self.preprocessor, self.creative, progress,
+                train_weeks=train_weeks,
+                # only varpro takes lift tests (_lift)
+                **(dict(lift=lift) if lift is not None else {}))
     self.ema_model, self.history, self.best_epoch = res.ema_model, res.history, res.best_epoch
     return self
 
 @patch
 def predicted_lifts(self: CausalMMM) -> np.ndarray:
-    "The fitted model's own lift of each of its lift tests' designs (original units), in the order of `self.lift_tests`."
-    if self.lift_tests is None: raise MMMModelError("this CausalMMM was fitted without lift tests: fit(..., lift_tests=frame)")
+    ("The fitted model's own lift of each of its lift tests' designs (original units), in the order of "
+     "`self.lift_tests`.")
+    if self.lift_tests is None: raise MMMModelError("this CausalMMM was fitted without lift tests: fit(..., "
+        "lift_tests=frame)")
     lt, dev = LiftTests(self.lift_tests, self.data, self.preprocessor, self.cfg.lmax), self.cfg.device
-    with torch.no_grad(): return lt.predicted(self.ema_model, to_device(self.data, dev), to_device(self.creative, dev)).cpu().numpy()
+    with torch.no_grad(): return lt.predicted(self.ema_model, to_device(self.data, dev),
+                                              to_device(self.creative, dev)).cpu().numpy()
 
 # %% ../nbs/07_causal_mmm.ipynb #5755c42f
 @patch
-def _set_columns(self: CausalMMM, df, date_col, channels, target_col, control_cols, geo_col, static_cols, categorical_cols):
+def _set_columns(self: CausalMMM, df, date_col, channels, target_col, control_cols, geo_col, static_cols,
+                 categorical_cols):
     "Store the column roles as given and the fitted levels of the categorical controls."
     cats = column_list(categorical_cols, "categorical_cols")
-    controls = [c for c in column_list(control_cols, "control_cols") if c not in cats]   # named in both: coded once
-    self.columns = dict(date_col=date_col, channel_cols=channels, target_col=target_col, control_cols=controls, geo_col=geo_col,
+    # named in both: coded once
+    controls = [c for c in column_list(control_cols, "control_cols") if c not in cats]
+    self.columns = dict(date_col=date_col, channel_cols=channels, target_col=target_col,
+                        control_cols=controls, geo_col=geo_col,
                         static_cols=column_list(static_cols, "static_cols"), categorical_cols=cats)
     self.levels = categorical_levels(df, cats, date_col, geo_col)
 
@@ -136,25 +166,33 @@ def _set_columns(self: CausalMMM, df, date_col, channels, target_col, control_co
 def _model_columns(self: CausalMMM) -> dict:
     "Column roles of the coded frame: each categorical control replaced by its indicator columns."
     c = {k: v for k, v in self.columns.items() if k != "categorical_cols"}
-    return c | dict(control_cols=c["control_cols"] + [f"{k}={v}" for k, lv in self.levels.items() for v in lv[1:]])
+    return c | dict(control_cols=c["control_cols"] + [f"{k}={v}" for k,
+                                                      lv in self.levels.items() for v in lv[1:]])
 
 @patch
 def _encode(self: CausalMMM, df: pd.DataFrame) -> pd.DataFrame:
     "`df` with the categorical controls one-hot coded by the fitted levels (unchanged without any)."
-    return one_hot(df, self.levels, self.columns["date_col"], self.columns["geo_col"])[0] if self.levels else df
+    return one_hot(df, self.levels, self.columns["date_col"], self.columns["geo_col"])[
+        0] if self.levels else df
 
 # %% ../nbs/07_causal_mmm.ipynb #9f555fbb
 def collapse_message(media: float, total: float, target: str, floor: float = 0.005) -> str | None:
-    "The warning for a fit in which all channels together explain less than `floor` of the outcome, else None."
+    ("The warning for a fit in which all channels together explain less than `floor` of the outcome, else "
+     "None.")
     if media >= floor * total: return None
-    return (f"all channels together explain {media / total:.2%} of {target!r}: either media truly does almost nothing here, "
-            "or the fit has collapsed; refit with another seed (cfg.seed, or --seed) and compare before reading the attribution")
+    return (f"all channels together explain {media / total:.2%} of {target!r}: either media truly does "
+            "almost nothing here, "
+            "or the fit has collapsed; refit with another seed (cfg.seed, or --seed) and compare before "
+            "reading the attribution")
 
 @patch
 def _warn_if_collapsed(self: CausalMMM):
-    "Warn (`collapse_message`) when the decomposed head's channel terms explain almost nothing of the outcome."
-    if not isinstance(self.ema_model, DecomposedCausalTransformer): return          # the plain head would need rollouts
-    media = float(decomposition_ate(self.ema_model, to_device(self.data, self.cfg.device), self.preprocessor).clip(lower=0).sum())
+    ("Warn (`collapse_message`) when the decomposed head's channel terms explain almost nothing of the "
+     "outcome.")
+    # the plain head would need rollouts
+    if not isinstance(self.ema_model, DecomposedCausalTransformer): return
+    media = float(decomposition_ate(self.ema_model, to_device(self.data, self.cfg.device),
+                                    self.preprocessor).clip(lower=0).sum())
     total = float(np.abs(self.preprocessor.inverse_target(self.data.target, self.data.geos)).sum())
     msg = collapse_message(media, total, self.columns["target_col"])
     if msg: warnings.warn(msg, stacklevel=3)
@@ -162,21 +200,27 @@ def _warn_if_collapsed(self: CausalMMM):
 # %% ../nbs/07_causal_mmm.ipynb #53bded95
 @patch
 def _build_model(self: CausalMMM) -> nn.Module:
-    "A freshly initialised model for the fitted columns, seeded with cfg.seed; the head that cfg.outcome_head names."
+    ("A freshly initialised model for the fitted columns, seeded with cfg.seed; the head that "
+     "cfg.outcome_head names.")
     torch.manual_seed(self.cfg.seed)
     d = self._dims()
     if self.cfg.outcome_head == "plain":
-        return CausalTransformer(self.cfg, d["n_channels"], d["n_controls"], d["n_static"], d["creative_dim"]).to(self.cfg.device)
-    model = DecomposedCausalTransformer(self.cfg, d["n_channels"], d["n_controls"], d["n_static"], d["creative_dim"])
-    if self.priors is not None: model.set_signs(self.priors.signs)                 # the sign prior becomes a guarantee
-    return model.to(self.cfg.device)                                               # (load() restores signs with the weights)
+        return CausalTransformer(self.cfg, d["n_channels"], d["n_controls"], d["n_static"],
+                                 d["creative_dim"]).to(self.cfg.device)
+    model = DecomposedCausalTransformer(self.cfg, d["n_channels"], d["n_controls"], d["n_static"],
+                                        d["creative_dim"])
+    # the sign prior becomes a guarantee
+    if self.priors is not None: model.set_signs(self.priors.signs)
+    # (load() restores signs with the weights)
+    return model.to(self.cfg.device)
 
 @patch
 def _dims(self: CausalMMM) -> dict:
     "Sizes the model is built with (controls counted after coding)."
     p = self.preprocessor
     n_dummies = len(p.geos) if self._geo_dummies() else 0
-    return dict(n_channels=len(p.channel_cols), n_controls=len(p.control_cols), n_static=len(p.static_cols) + n_dummies,
+    return dict(n_channels=len(p.channel_cols), n_controls=len(p.control_cols),
+                n_static=len(p.static_cols) + n_dummies,
                 creative_dim=None if self.creative is None else int(self.creative.shape[1]))
 
 # %% ../nbs/07_causal_mmm.ipynb #f1b3f309
@@ -187,7 +231,8 @@ def _geo_dummies(self: CausalMMM) -> bool:
 
 @patch
 def _tensors(self: CausalMMM, df: pd.DataFrame) -> MMMTensors:
-    "The frame as model tensors; with geo intercepts, an indicator of each fitted geo is appended to the static features."
+    ("The frame as model tensors; with geo intercepts, an indicator of each fitted geo is appended to the "
+     "static features.")
     data = self.preprocessor.transform(self._encode(df))
     if not self._geo_dummies(): return data
     idx = torch.as_tensor(self.preprocessor._geo_idx(data.geos))
@@ -195,7 +240,8 @@ def _tensors(self: CausalMMM, df: pd.DataFrame) -> MMMTensors:
     return replace(data, static=torch.cat([data.static, dummies], -1))
 
 def is_panel(df: pd.DataFrame, geo_col: str | None) -> bool:
-    "True when `geo_col` names a column of `df` that holds more than one geo (then a preset's panel variant applies)."
+    ("True when `geo_col` names a column of `df` that holds more than one geo (then a preset's panel variant "
+     "applies).")
     return geo_col is not None and geo_col in df.columns and df[geo_col].nunique() > 1
 
 # %% ../nbs/07_causal_mmm.ipynb #455bdffc
@@ -211,8 +257,10 @@ def _required_columns(self: CausalMMM, target: bool = True) -> list:
 
 @patch
 def _check_frame(self: CausalMMM, df: pd.DataFrame):
-    "Raise `MMMModelError` if the model is not fitted or `df` lacks fitted columns (the target may be absent)."
-    if self.ema_model is None: raise MMMModelError("this CausalMMM is not fitted: call .fit(df, ...) or CausalMMM.load(path)")
+    ("Raise `MMMModelError` if the model is not fitted or `df` lacks fitted columns (the target may be "
+     "absent).")
+    if self.ema_model is None: raise MMMModelError("this CausalMMM is not fitted: call .fit(df, ...) or "
+        "CausalMMM.load(path)")
     missing = [c for c in self._required_columns(target=False) if c not in df.columns]
     if missing: raise MMMModelError(f"the frame lacks columns the model was fitted on: {missing}; "
                                     f"fitted columns: {self._required_columns()}")
@@ -220,7 +268,8 @@ def _check_frame(self: CausalMMM, df: pd.DataFrame):
 # %% ../nbs/07_causal_mmm.ipynb #1a1552c3
 @patch
 def _calendar_tensors(self: CausalMMM, df: pd.DataFrame) -> MMMTensors:
-    "df on the fitted calendar: from the first fitted week to df's last, df's geos; weeks df leaves out come from the fit."
+    ("df on the fitted calendar: from the first fitted week to df's last, df's geos; weeks df leaves out "
+     "come from the fit.")
     new, fit = self._tensors(df), self.data
     offset = _week_offset(new.dates[0], fit.dates, self.columns["date_col"])
     T = max(len(fit.dates), offset + len(new.dates))
@@ -229,65 +278,89 @@ def _calendar_tensors(self: CausalMMM, df: pd.DataFrame) -> MMMTensors:
         f, n = getattr(fit, name)[gi], getattr(new, name)
         out = torch.full((len(gi), T, *f.shape[2:]), float("nan"), dtype=f.dtype)
         out[:, :f.shape[1]] = f
-        out[:, offset:offset + n.shape[1]] = n if name != "target" else torch.where(n.isnan(), out[:, offset:offset + n.shape[1]], n)
+        out[:, offset:offset + n.shape[1]] = n if name != "target" else torch.where(
+            n.isnan(), out[:, offset:offset + n.shape[1]], n)
         return out
     dates = fit.dates[0] + pd.to_timedelta(7 * np.arange(T), unit="D")
-    return MMMTensors(spend=merged("spend"), controls=merged("controls"), target=merged("target"), static=new.static,
-                      dates=pd.DatetimeIndex(dates), geos=new.geos, channels=new.channels, n_train=fit.n_train)
+    return MMMTensors(spend=merged("spend"), controls=merged("controls"), target=merged("target"),
+                      static=new.static,
+                      dates=pd.DatetimeIndex(dates), geos=new.geos, channels=new.channels,
+                      n_train=fit.n_train)
 
 # %% ../nbs/07_causal_mmm.ipynb #c580b91d
 def _week_offset(first: pd.Timestamp, fitted: pd.DatetimeIndex, date_col: str) -> int:
-    "Position of week `first` on the fitted calendar; refused before the fitted start, off the weekly grid, or after a gap."
+    ("Position of week `first` on the fitted calendar; refused before the fitted start, off the weekly grid, "
+     "or after a gap.")
     days = (first - fitted[0]).days
-    if days < 0: raise MMMModelError(f"date column {date_col!r}: the frame starts at {first.date()}, before the first fitted week "
+    if days < 0: raise MMMModelError(f"date column {date_col!r}: the frame starts at {first.date()}, before "
+        "the first fitted week "
                                      f"{fitted[0].date()}; fix: predict weeks from {fitted[0].date()} on")
-    if days % 7: raise MMMModelError(f"date column {date_col!r}: {first.date()} is not on the fitted weekly calendar "
-                                     f"({fitted[0].date()} + multiples of 7 days); fix: use the same weekday as the training data")
+    if days % 7: raise MMMModelError(f"date column {date_col!r}: {first.date()} is not on the fitted weekly "
+        "calendar "
+                                     f"({fitted[0].date()} + multiples of 7 days); fix: use the same weekday "
+                                     "as the training data")
     if days // 7 > len(fitted): raise MMMModelError(
-        f"date column {date_col!r}: the frame starts at {first.date()}, leaving a gap after the last fitted week {fitted[-1].date()}; "
-        f"fix: include every week from {(fitted[-1] + pd.Timedelta(days=7)).date()} on (spend and controls; the target may be absent)")
+        f"date column {date_col!r}: the frame starts at {first.date()}, leaving a gap after the last fitted "
+        f"week {fitted[-1].date()}; "
+        f"fix: include every week from {(fitted[-1] + pd.Timedelta(days=7)).date()} on (spend and controls; "
+        "the target may be absent)")
     return days // 7
 
 # %% ../nbs/07_causal_mmm.ipynb #aebc8e66
 @patch
 def predict(self: CausalMMM, df: pd.DataFrame) -> pd.Series:
-    "EMA-model outcome per row of `df` in original units, on the fitted calendar (a forecast where df runs past the fit)."
+    ("EMA-model outcome per row of `df` in original units, on the fitted calendar (a forecast where df runs "
+     "past the fit).")
     self._check_frame(df)
     data, c = self._calendar_tensors(df), self.columns
     t = data.dates.get_indexer(naive_dates(df[c["date_col"]]))
     if self.cfg.outcome_head == "plain" and data.target[:, :t.max()].isnan().any():
         week = data.dates[int(data.target[:, :t.max()].isnan().any(0).nonzero()[0, 0])].date()
-        raise MMMModelError(f"the plain head predicts week t from the observed outcomes of the weeks before t (its Y stream), and "
-                            f"there is no {c['target_col']!r} for week {week}; fix: pass the target for those weeks, or fit "
+        raise MMMModelError("the plain head predicts week t from the observed outcomes of the weeks before "
+            "t (its Y stream), and "
+                            f"there is no {c['target_col']!r} for week {week}; fix: pass the target for "
+                            "those weeks, or fit "
                             "MMMConfig.decomposed(), which forecasts from spend and controls alone")
     self.ema_model.eval()
-    with torch.no_grad(): y = self.ema_model(**model_inputs(to_device(data, self.cfg.device), to_device(self.creative, self.cfg.device))).y_hat
-    y = self.preprocessor.inverse_target(y, data.geos)                                     # (G, T) original units
-    g = pd.Index(data.geos).get_indexer(df[c["geo_col"]].astype(str)) if c["geo_col"] else np.zeros(len(df), dtype=int)
+    with torch.no_grad(): y = self.ema_model(**model_inputs(to_device(data, self.cfg.device),
+                                                            to_device(self.creative, self.cfg.device))).y_hat
+    # (G, T) original units
+    y = self.preprocessor.inverse_target(y, data.geos)
+    g = pd.Index(data.geos).get_indexer(df[c["geo_col"]].astype(str)) if c["geo_col"] else np.zeros(
+        len(df), dtype=int)
     return pd.Series(y[g, t], index=df.index, name=f"{c['target_col']}_pred")
 
 # %% ../nbs/07_causal_mmm.ipynb #77cbaa29
 @patch
 def refit(self: CausalMMM, target=None, train_weeks=None, lift_tests=None, **cfg_overrides) -> CausalMMM:
-    "A new CausalMMM trained on this model's data (with `target`, standardised (G, T), in place of the outcome; `lift_tests` in place of its own), config fields overridden."
-    if self.ema_model is None: raise MMMModelError("this CausalMMM is not fitted: call .fit(df, ...) or CausalMMM.load(path)")
+    ("A new CausalMMM trained on this model's data (with `target`, standardised (G, T), in place of the "
+     "outcome; `lift_tests` in place of its own), config fields overridden.")
+    if self.ema_model is None: raise MMMModelError("this CausalMMM is not fitted: call .fit(df, ...) or "
+        "CausalMMM.load(path)")
     new = CausalMMM(replace(self.cfg, **cfg_overrides))
-    new.columns, new.levels, new.channels, new.preprocessor = self.columns, self.levels, self.channels, self.preprocessor
+    new.columns, new.levels, new.channels, new.preprocessor = (
+        self.columns, self.levels, self.channels, self.preprocessor)
     new.priors, new.creative = self.priors, self.creative
-    new.data = self.data if target is None else replace(self.data, target=torch.as_tensor(target, dtype=self.data.target.dtype))
+    new.data = self.data if target is None else replace(
+        self.data, target=torch.as_tensor(target, dtype=self.data.target.dtype))
     return new._train(False, train_weeks, new._lift(self.lift_tests if lift_tests is None else lift_tests))
 
 # %% ../nbs/07_causal_mmm.ipynb #8e7d9e59
 @patch
 def holdout_fit(self: CausalMMM) -> dict:
-    "R² and MAPE on the fitted data's holdout weeks, original units: {'r2', 'mape', 'weeks'}; out of sample (a refit if every week was fitted)."
-    if self.ema_model is None: raise MMMModelError("this CausalMMM is not fitted: call .fit(df, ...) or CausalMMM.load(path)")
-    if self.cfg.fit_weeks == "all":                                                # every week fitted: score a refit without the holdout
-        if getattr(self, "_holdout", None) is None: self._holdout = self.refit(fit_weeks="train").holdout_fit()
+    ("R² and MAPE on the fitted data's holdout weeks, original units: {'r2', 'mape', 'weeks'}; out of sample "
+     "(a refit if every week was fitted).")
+    if self.ema_model is None: raise MMMModelError("this CausalMMM is not fitted: call .fit(df, ...) or "
+        "CausalMMM.load(path)")
+    # every week fitted: score a refit without the holdout
+    if self.cfg.fit_weeks == "all":
+        if getattr(self, "_holdout", None) is None: self._holdout = self.refit(
+            fit_weeks="train").holdout_fit()
         return self._holdout
     d, n = self.data, self.data.n_train
     self.ema_model.eval()
-    with torch.no_grad(): y_hat = self.ema_model(**model_inputs(to_device(d, self.cfg.device), to_device(self.creative, self.cfg.device))).y_hat
+    with torch.no_grad(): y_hat = self.ema_model(**model_inputs(to_device(d, self.cfg.device),
+        to_device(self.creative, self.cfg.device))).y_hat
     y, p = (self.preprocessor.inverse_target(v, d.geos)[:, n:] for v in (d.target, y_hat))
     r2 = 1 - ((y - p) ** 2).sum() / ((y - y.mean(1, keepdims=True)) ** 2).sum()
     return dict(r2=float(r2), mape=float(np.mean(np.abs(y - p) / np.abs(y))), weeks=int(y.shape[1]))
@@ -297,21 +370,28 @@ FORMAT_VERSION = 2
 
 @patch
 def save(self: CausalMMM, path) -> Path:
-    "Write the fitted model to directory `path` (model.pt: tensors only, including the training data; meta.json: plain values)."
+    ("Write the fitted model to directory `path` (model.pt: tensors only, including the training data; "
+     "meta.json: plain values).")
     if self.ema_model is None: raise MMMModelError("nothing to save: the model is not fitted")
     path = Path(path); path.mkdir(parents=True, exist_ok=True)
     d = self.data
     tensors = dict(model=self.model.state_dict(), ema_model=self.ema_model.state_dict(),
                    creative=self.creative if self.creative is not None else torch.zeros(0),
-                   data=dict(spend=d.spend.cpu(), controls=d.controls.cpu(), target=d.target.cpu(), static=d.static.cpu()))
+                   data=dict(spend=d.spend.cpu(), controls=d.controls.cpu(), target=d.target.cpu(),
+                             static=d.static.cpu()))
     torch.save(tensors, path / "model.pt")
-    meta = dict(format=FORMAT_VERSION, version=causal_mmm_nb.__version__, model_sha256=_sha256(path / "model.pt"), cfg=asdict(self.cfg),
-                columns=self.columns, levels=self.levels, dims=self._dims(), preprocessor=self.preprocessor.state_dict(),
+    meta = dict(format=FORMAT_VERSION, version=causal_mmm_nb.__version__,
+                model_sha256=_sha256(path / "model.pt"), cfg=asdict(self.cfg),
+                columns=self.columns, levels=self.levels, dims=self._dims(),
+                preprocessor=self.preprocessor.state_dict(),
                 best_epoch=int(self.best_epoch),
-                data=dict(dates=[str(x.date()) for x in d.dates], geos=list(d.geos), channels=list(d.channels), n_train=int(d.n_train)),
-                priors=dict(signs=self.priors.signs.tolist(), roi_mu=_nan_none(self.priors.roi_mu), roi_sigma=_nan_none(self.priors.roi_sigma)),
+                data=dict(dates=[str(x.date()) for x in d.dates], geos=list(d.geos),
+                          channels=list(d.channels), n_train=int(d.n_train)),
+                priors=dict(signs=self.priors.signs.tolist(), roi_mu=_nan_none(self.priors.roi_mu),
+                            roi_sigma=_nan_none(self.priors.roi_sigma)),
                 history=json.loads(self.history.to_json(orient="split", index=False)),
-                lift_tests=None if self.lift_tests is None else json.loads(self.lift_tests.to_json(orient="split", index=False, date_format="iso")))
+                lift_tests=None if self.lift_tests is None
+                else json.loads(self.lift_tests.to_json(orient="split", index=False, date_format="iso")))
     (path / "meta.json").write_text(json.dumps(meta, indent=1))
     return path
 
@@ -325,24 +405,32 @@ def _sha256(file: Path) -> str:
     return hashlib.sha256(file.read_bytes()).hexdigest()
 
 # %% ../nbs/07_causal_mmm.ipynb #3652ee73
-META_KEYS = ("format", "version", "model_sha256", "cfg", "columns", "preprocessor", "data", "priors", "history", "best_epoch")
+META_KEYS = ("format", "version", "model_sha256", "cfg", "columns", "preprocessor", "data", "priors",
+             "history", "best_epoch")
 
-def _refit(path) -> str: return f"fix: save the model again with mmm.save({str(path)!r}) (or refit), or copy the whole folder again"
+def _refit(path) -> str:
+    return (f"fix: save the model again with mmm.save({str(path)!r}) (or refit), "
+            "or copy the whole folder again")
 
 @patch(cls_method=True)
 def _read_meta(cls: CausalMMM, path: Path, expected_columns=None, strict_version: bool = True) -> dict:
     "meta.json of a saved model, checked: readable, ours, this package version, `expected_columns`."
     missing = [f for f in ("meta.json", "model.pt") if not (path / f).is_file()]
-    if missing: raise MMMModelError(f"{path} is not a saved CausalMMM: {' and '.join(missing)} missing; fix: pass the folder written "
+    if missing: raise MMMModelError(f"{path} is not a saved CausalMMM: {' and '.join(missing)} missing; fix: "
+        "pass the folder written "
                                     "by mmm.save(path) (or the model/ folder of `causal-mmm fit --out`)")
     try: meta = json.loads((path / "meta.json").read_text())
     except (json.JSONDecodeError, UnicodeDecodeError) as e:
-        raise MMMModelError(f"{path / 'meta.json'} is damaged: not valid JSON ({e}); {_refit(path)}") from None
+        raise MMMModelError(
+            f"{path / 'meta.json'} is damaged: not valid JSON ({e}); {_refit(path)}") from None
     lacks = [k for k in META_KEYS if k not in meta] if isinstance(meta, dict) else list(META_KEYS)
-    if lacks: raise MMMModelError(f"{path / 'meta.json'} is not the metadata of a saved CausalMMM (it lacks {lacks}); {_refit(path)}")
+    if lacks: raise MMMModelError(f"{path / 'meta.json'} is not the metadata of a saved CausalMMM (it lacks "
+        f"{lacks}); {_refit(path)}")
     if strict_version and (meta["version"] != causal_mmm_nb.__version__ or meta["format"] != FORMAT_VERSION):
-        raise MMMModelError(f"{path} was saved by causal_mmm_nb {meta['version']} (file format {meta['format']}), this is "
-                            f"{causal_mmm_nb.__version__} (format {FORMAT_VERSION}): refit the model, or load with strict_version=False at your own risk")
+        raise MMMModelError(f"{path} was saved by causal_mmm_nb {meta['version']} (file format "
+            f"{meta['format']}), this is "
+                            f"{causal_mmm_nb.__version__} (format {FORMAT_VERSION}): refit the model, or "
+                            "load with strict_version=False at your own risk")
     _check_saved_columns(path, meta["columns"], expected_columns)
     return meta
 
@@ -351,27 +439,35 @@ def _check_saved_columns(path: Path, c: dict, expected_columns=None):
     "Refuse a saved model whose columns differ from `expected_columns` (when given)."
     saved = _column_names(c)
     if expected_columns is not None and set(expected_columns) != set(saved):
-        raise MMMModelError(f"column mismatch: {path} was fitted on {sorted(saved)}; expected {sorted(expected_columns)} "
-                            f"(missing {sorted(set(expected_columns) - set(saved))}, extra {sorted(set(saved) - set(expected_columns))})")
+        raise MMMModelError(f"column mismatch: {path} was fitted on {sorted(saved)}; expected "
+            f"{sorted(expected_columns)} "
+                            f"(missing {sorted(set(expected_columns) - set(saved))}, extra "
+                            f"{sorted(set(saved) - set(expected_columns))})")
 
 def _read_tensors(path: Path, meta: dict, device) -> dict:
     "model.pt, after checking it is the file meta.json was written with; tensors only (weights_only=True)."
     if _sha256(path / "model.pt") != meta["model_sha256"]:
-        raise MMMModelError(f"{path / 'model.pt'} does not match {path / 'meta.json'} (its checksum differs): the file is damaged or "
+        raise MMMModelError(f"{path / 'model.pt'} does not match {path / 'meta.json'} (its checksum "
+            "differs): the file is damaged or "
                             f"comes from another fit; {_refit(path)}")
     try: return torch.load(path / "model.pt", weights_only=True, map_location=device)
-    except Exception as e:                                         # torch's own text may advise weights_only=False: never
-        raise MMMModelError(f"{path / 'model.pt'} cannot be read as CausalMMM tensors ({type(e).__name__}); {_refit(path)}") from None
+    # torch's own text may advise weights_only=False: never
+    except Exception as e:
+        raise MMMModelError(f"{path / 'model.pt'} cannot be read as CausalMMM tensors ({type(e).__name__}); "
+            f"{_refit(path)}") from None
 
 # %% ../nbs/07_causal_mmm.ipynb #4e882c6c
 @patch(cls_method=True)
-def load(cls: CausalMMM, path, expected_columns=None, strict_version: bool = True, device: str | None = None) -> CausalMMM:
-    "Load a model written by `save` onto `device` (None: where it was fitted); refuses another package version or (with `expected_columns`) another column set."
+def load(cls: CausalMMM, path, expected_columns=None, strict_version: bool = True,
+         device: str | None = None) -> CausalMMM:
+    ("Load a model written by `save` onto `device` (None: where it was fitted); refuses another package "
+     "version or (with `expected_columns`) another column set.")
     path = Path(path)
     meta = cls._read_meta(path, expected_columns, strict_version)
     cfg = meta["cfg"] | ({} if device is None else dict(device=device))
     if str(cfg.get("device", "cpu")).startswith("cuda") and not torch.cuda.is_available():
-        raise MMMModelError(f"{path} was fitted on {cfg['device']!r} and this machine has no CUDA device; fix: CausalMMM.load(path, device='cpu')")
+        raise MMMModelError(f"{path} was fitted on {cfg['device']!r} and this machine has no CUDA device; "
+            "fix: CausalMMM.load(path, device='cpu')")
     self = cls(MMMConfig(**cfg))
     t = _read_tensors(path, meta, self.cfg.device)
     self.columns, self.channels = meta["columns"], list(meta["columns"]["channel_cols"])
@@ -380,21 +476,27 @@ def load(cls: CausalMMM, path, expected_columns=None, strict_version: bool = Tru
     self.preprocessor = MMMPreprocessor.from_state_dict(meta["preprocessor"])
     self.model, self.ema_model = self._build_model(), self._build_model()
     try: self.model.load_state_dict(t["model"]); self.ema_model.load_state_dict(t["ema_model"])
-    except (RuntimeError, KeyError) as e: raise MMMModelError(f"{path / 'model.pt'} holds weights of another model ({' '.join(str(e).split())[:160]}); {_refit(path)}") from None
+    except (RuntimeError, KeyError) as e: raise MMMModelError(
+        f"{path / 'model.pt'} holds weights of another model ({' '.join(str(e).split())[:160]}); "
+        f"{_refit(path)}") from None
     self.ema_model.eval()
     return self._restore_state(meta, t)
 
 # %% ../nbs/07_causal_mmm.ipynb #594feca4
 @patch
 def _restore_state(self: CausalMMM, meta: dict, t: dict) -> CausalMMM:
-    "Data, priors, history, kept epoch and lift tests of a loaded model, from meta.json's values and model.pt's tensors."
+    ("Data, priors, history, kept epoch and lift tests of a loaded model, from meta.json's values and "
+     "model.pt's tensors.")
     dm = meta["data"]
-    self.data = MMMTensors(**t["data"], dates=pd.DatetimeIndex(dm["dates"]), geos=dm["geos"], channels=dm["channels"], n_train=dm["n_train"])
+    self.data = MMMTensors(**t["data"], dates=pd.DatetimeIndex(dm["dates"]), geos=dm["geos"],
+                           channels=dm["channels"], n_train=dm["n_train"])
     p = meta["priors"]; nan = lambda xs: torch.tensor([np.nan if v is None else v for v in xs])
     self.priors = make_priors(self.channels)
-    self.priors.signs, self.priors.roi_mu, self.priors.roi_sigma = torch.tensor(p["signs"]), nan(p["roi_mu"]), nan(p["roi_sigma"])
+    self.priors.signs, self.priors.roi_mu, self.priors.roi_sigma = torch.tensor(p["signs"]), nan(
+        p["roi_mu"]), nan(p["roi_sigma"])
     h = meta["history"]; self.history = pd.DataFrame(h["data"], columns=h["columns"])
     self.best_epoch = meta["best_epoch"]
-    lt = meta.get("lift_tests")                                    # absent in files written before chapter 06b
+    # absent in files written before chapter 06b
+    lt = meta.get("lift_tests")
     self.lift_tests = None if lt is None else pd.DataFrame(lt["data"], columns=lt["columns"])
     return self

@@ -47,15 +47,20 @@ def lag_basis(n_lags: int) -> torch.Tensor:
 
 # %% ../nbs/06a_decomposed_head.ipynb #2bf06974
 class ChannelResponse(nn.Module):
-    "Per-channel carry-over kernel and monotone saturation (0 at 0), produced from the channel code by shared weights."
-    def __init__(self, d_code: int, lmax: int, n_atoms: int = 8, creative_dim: int | None = None, hidden: int = 32,
+    ("Per-channel carry-over kernel and monotone saturation (0 at 0), produced from the channel code by "
+     "shared weights.")
+    def __init__(self, d_code: int, lmax: int, n_atoms: int = 8, creative_dim: int | None = None,
+                 hidden: int = 32,
                  weight_init: float = -1.0, kernel: str = "basis", offset_bound: float = 0.5):
         super().__init__()
-        self.d_code, self.n_lags, self.n_atoms, self.offset_bound = d_code, lmax + 1, n_atoms, float(offset_bound)
+        self.d_code, self.n_lags, self.n_atoms, self.offset_bound = d_code, lmax + 1, n_atoms, float(
+            offset_bound)
         self.code_mlp = nn.Sequential(nn.Linear(d_code, hidden), nn.GELU())
         self.creative = nn.Linear(creative_dim, hidden) if creative_dim else None
-        self.register_buffer("kernel_basis", lag_basis(self.n_lags) if kernel == "basis" else torch.eye(self.n_lags))
-        self.kernel_out, self.weight_out = nn.Linear(hidden, len(self.kernel_basis)), nn.Linear(hidden, 2 * n_atoms)
+        self.register_buffer("kernel_basis", lag_basis(self.n_lags) if kernel == "basis"
+                             else torch.eye(self.n_lags))
+        self.kernel_out, self.weight_out = nn.Linear(hidden, len(self.kernel_basis)), nn.Linear(
+            hidden, 2 * n_atoms)
         self.rate_out = nn.Linear(hidden, 2 * n_atoms)
         self.register_buffer("log_rates", torch.linspace(math.log(0.3), math.log(8.0), n_atoms))
         self.register_buffer("log_kappas", torch.linspace(math.log(0.1), math.log(3.0), n_atoms))
@@ -67,8 +72,10 @@ def _init(self: ChannelResponse, weight_init: float):
     "Small output weights: a kernel decaying by a factor e^-0.3 per lag, modest atom weights, grid rates."
     with torch.no_grad():
         for lin in (self.kernel_out, self.weight_out, self.rate_out): lin.weight.mul_(0.1)
-        fit = torch.linalg.lstsq(self.kernel_basis.T.double(), -0.3 * torch.arange(self.n_lags, dtype=torch.float64)[:, None]).solution
-        self.kernel_out.bias.copy_(fit[:, 0].round(decimals=6).float())   # rounded: LAPACK's last bits (e.g. 3e-17 for 0) vary by run
+        fit = torch.linalg.lstsq(self.kernel_basis.T.double(),
+                                 -0.3 * torch.arange(self.n_lags, dtype=torch.float64)[:, None]).solution
+        # rounded: LAPACK's last bits (e.g. 3e-17 for 0) vary by run
+        self.kernel_out.bias.copy_(fit[:, 0].round(decimals=6).float())
         self.weight_out.bias.fill_(weight_init); self.rate_out.bias.zero_()
 
 # %% ../nbs/06a_decomposed_head.ipynb #c9678062
@@ -77,24 +84,29 @@ def hidden(self: ChannelResponse, n_channels: int, creative=None, device=None) -
     "(K, hidden): each channel's identity (its code, plus its creative offset) through the shared layer."
     h = self.code_mlp(channel_code(n_channels, self.d_code, device))
     if creative is not None:
-        if self.creative is None: raise ValueError("creative embeddings passed, but the head was built with creative_dim=None")
+        if self.creative is None: raise ValueError("creative embeddings passed, but the head was built with "
+            "creative_dim=None")
         h = h + self.creative(creative)
     return h
 
 @patch
 def params(self: ChannelResponse, n_channels: int, creative=None, device=None, weights=None) -> tuple:
-    "kernel (K, L+1) >= 0 summing to 1, atom weights (K, 2M) >= 0 (`weights` when given), rates (K, M) > 0, kappas (K, M) > 0."
+    ("kernel (K, L+1) >= 0 summing to 1, atom weights (K, 2M) >= 0 (`weights` when given), rates (K, M) > 0, "
+     "kappas (K, M) > 0.")
     h = self.hidden(n_channels, creative, device)
     kernel = (self.kernel_out(h) @ self.kernel_basis).softmax(-1)
     w = F.softplus(self.weight_out(h)) / (2 * self.n_atoms) if weights is None else weights
     r = self.rate_out(h)
-    if self.offset_bound > 0: r = self.offset_bound * torch.tanh(r / self.offset_bound)       # within exp(+-bound) of the grid
-    return kernel, w, (self.log_rates + r[:, :self.n_atoms]).exp(), (self.log_kappas + r[:, self.n_atoms:]).exp()
+    # within exp(+-bound) of the grid
+    if self.offset_bound > 0: r = self.offset_bound * torch.tanh(r / self.offset_bound)
+    return kernel, w, (self.log_rates + r[:, :self.n_atoms]).exp(), (
+        self.log_kappas + r[:, self.n_atoms:]).exp()
 
 # %% ../nbs/06a_decomposed_head.ipynb #c116c91a
 @patch
 def atoms(self: ChannelResponse, x, rates, kappas):
-    "x (..., K) >= 0 -> (..., K, 2M): the atoms 1 - exp(-r x) and x^2/(x^2 + kappa^2), each 0 at 0 and non-decreasing."
+    ("x (..., K) >= 0 -> (..., K, 2M): the atoms 1 - exp(-r x) and x^2/(x^2 + kappa^2), each 0 at 0 and "
+     "non-decreasing.")
     x = x.unsqueeze(-1)
     return torch.cat([1 - torch.exp(-rates * x), x ** 2 / (x ** 2 + kappas ** 2)], -1)
 
@@ -116,22 +128,28 @@ def forward(self: ChannelResponse, spend, creative=None, weights=None):
 
 # %% ../nbs/06a_decomposed_head.ipynb #8e094cb6
 class DecomposedCausalTransformer(nn.Module):
-    "Outcome = baseline(controls, trend, season, static) + sum over channels of `s_k * f_k(own adstocked spend)` (+ pairwise synergy)."
+    ("Outcome = baseline(controls, trend, season, static) + sum over channels of `s_k * f_k(own adstocked "
+     "spend)` (+ pairwise synergy).")
     def __init__(self, cfg: MMMConfig, n_channels: int, n_controls: int, n_static: int = 0,
                  creative_dim: int | None = None, n_season: int = 3, n_atoms: int = 8, synergy_rank: int = 4):
         super().__init__()
         cfg.validate()
-        self.cfg, self.n_channels, self.n_controls, self.n_static, self.n_season = cfg, n_channels, n_controls, n_static, n_season
+        self.cfg, self.n_channels, self.n_controls, self.n_static, self.n_season = (
+            cfg, n_channels, n_controls, n_static, n_season)
         d = cfg.d_model
-        self.response = ChannelResponse(d, cfg.lmax, n_atoms, creative_dim, hidden=d, kernel=cfg.kernel, offset_bound=cfg.offset_bound)
+        self.response = ChannelResponse(d, cfg.lmax, n_atoms, creative_dim, hidden=d, kernel=cfg.kernel,
+                                        offset_bound=cfg.offset_bound)
         self.register_buffer("signs", torch.ones(n_channels))
-        self.register_buffer("atom_weights", torch.zeros(n_channels, 2 * n_atoms))   # set by `solve_linear` (solver "varpro")
+        # set by `solve_linear` (solver "varpro")
+        self.register_buffer("atom_weights", torch.zeros(n_channels, 2 * n_atoms))
         self.register_buffer("solved", torch.tensor(False))
         self.base_lin = nn.Linear(n_controls + n_static + 2 * n_season + 1, 1)
-        self.base_mlp = nn.Sequential(nn.Linear(max(n_controls + n_static, 1), d), nn.GELU(), nn.Dropout(cfg.dropout))
+        self.base_mlp = nn.Sequential(nn.Linear(max(n_controls + n_static, 1), d), nn.GELU(),
+                                      nn.Dropout(cfg.dropout))
         self.base_out, self.phi = nn.Linear(d, 1), nn.Linear(d, cfg.d_phi)
         self.spend_head = SpendHead(cfg.d_phi)
-        if cfg.synergy:                                      # pair strengths from the channel identities, shared weights
+        # pair strengths from the channel identities, shared weights
+        if cfg.synergy:
             self.synergy_code = nn.Linear(d, synergy_rank)
             self.synergy_bias = nn.Parameter(torch.tensor(-3.0))
 
@@ -148,31 +166,39 @@ def contributions(self: DecomposedCausalTransformer, spend, creative=None) -> to
 
 @patch
 def baseline_inputs(self: DecomposedCausalTransformer, controls, static=None):
-    "The baseline's linear inputs that vary by week (B,T,P): controls, trend, season (static ones enter per geo); its network's hidden layer h (B,T,d)."
+    ("The baseline's linear inputs that vary by week (B,T,P): controls, trend, season (static ones enter per "
+     "geo); its network's hidden layer h (B,T,d).")
     B, T, C = controls.shape
     first = self.base_mlp[0]
-    if C + (0 if static is None else static.shape[-1]) == 0: pre = first(controls.new_zeros(B, T, 1))   # nothing: a constant
-    else:                                        # the first layer on static features once per geo, not once per week
+    # nothing: a constant
+    if C + (0 if static is None else static.shape[-1]) == 0: pre = first(controls.new_zeros(B, T, 1))
+    # the first layer on static features once per geo, not once per week
+    else:
         pre = F.linear(controls, first.weight[:, :C], first.bias)
         if static is not None: pre = pre + F.linear(static, first.weight[:, C:])[:, None]
-    return torch.cat([controls, time_features(T, controls.device, self.n_season).expand(B, T, -1)], -1), self.base_mlp[1:](pre)
+    return torch.cat([controls, time_features(T, controls.device, self.n_season).expand(B, T, -1)],
+                     -1), self.base_mlp[1:](pre)
 
 @patch
 def baseline(self: DecomposedCausalTransformer, controls, static=None):
     "b (B,T) and the representation phi (B,T,d_phi), from controls, trend, season and static only."
     lin, h = self.baseline_inputs(controls, static)
     w, C, S = self.base_lin.weight[0], controls.shape[-1], 0 if static is None else static.shape[-1]
-    b = lin @ torch.cat([w[:C], w[C + S:]]) + self.base_lin.bias                # base_lin's weights: [controls | static | time]
-    if S: b = b + (static @ w[C:C + S])[:, None]                                # static: once per geo, not per week
+    # base_lin's weights: [controls | static | time]
+    b = lin @ torch.cat([w[:C], w[C + S:]]) + self.base_lin.bias
+    # static: once per geo, not per week
+    if S: b = b + (static @ w[C:C + S])[:, None]
     return b + self.base_out(h).squeeze(-1), F.elu(self.phi(h))
 
 # %% ../nbs/06a_decomposed_head.ipynb #aa6af470
 @patch
 def pair_terms(self: DecomposedCausalTransformer, f, creative=None) -> torch.Tensor:
-    "v (B,T,K,K) from the unsigned responses f (B,T,K): v[..., j, k] = s_j rho_jk fbar_j fbar_k for j < k with s_j == s_k, else 0."
+    ("v (B,T,K,K) from the unsigned responses f (B,T,K): v[..., j, k] = s_j rho_jk fbar_j fbar_k for j < k "
+     "with s_j == s_k, else 0.")
     K = f.shape[-1]
     _, w, _, _ = self.response.params(K, creative, f.device, self.weights())
-    fbar = f / w.sum(-1).clamp_min(1e-12)                                           # divided by the ceiling: in [0, 1)
+    # divided by the ceiling: in [0, 1)
+    fbar = f / w.sum(-1).clamp_min(1e-12)
     g = self.synergy_code(self.response.hidden(K, creative, f.device))             # (K, r)
     rho = F.softplus(g @ g.T / math.sqrt(g.shape[-1]) + self.synergy_bias)          # (K, K) >= 0
     pairs = torch.triu(torch.ones(K, K, device=f.device), 1) * (self.signs[:, None] == self.signs[None, :])
@@ -188,7 +214,8 @@ def synergy(self: DecomposedCausalTransformer, spend, creative=None) -> torch.Te
 @patch
 def channel_effects(self: DecomposedCausalTransformer, spend, creative=None) -> torch.Tensor:
     "(B,T,K): what switching channel k off removes: c_k plus every synergy term that involves k."
-    f = self.response(spend, creative, self.weights())                              # one pass of the response network
+    # one pass of the response network
+    f = self.response(spend, creative, self.weights())
     c = f * self.signs
     if not self.cfg.synergy: return c
     v = self.pair_terms(f, creative)
@@ -197,24 +224,29 @@ def channel_effects(self: DecomposedCausalTransformer, spend, creative=None) -> 
 # %% ../nbs/06a_decomposed_head.ipynb #ddf95501
 @patch
 def media(self: DecomposedCausalTransformer, spend, creative=None) -> torch.Tensor:
-    "(B,T): the channel part of the outcome, sum of the terms `s_k f_k` plus the synergy terms; 0 at zero spend."
-    f = self.response(spend, creative, self.weights())                              # once, for c and for the pairs
+    ("(B,T): the channel part of the outcome, sum of the terms `s_k f_k` plus the synergy terms; 0 at zero "
+     "spend.")
+    # once, for c and for the pairs
+    f = self.response(spend, creative, self.weights())
     y = (f * self.signs).sum(-1)
     return y + self.pair_terms(f, creative).sum((-2, -1)) if self.cfg.synergy else y
 
 # %% ../nbs/06a_decomposed_head.ipynb #5a8513a1
 @patch
 def signed_atoms(self: DecomposedCausalTransformer, spend, creative=None) -> torch.Tensor:
-    "(B,T,K,2M): each channel's atoms of its own adstocked spend, times its sign; the channel terms are these times the atom weights."
+    ("(B,T,K,2M): each channel's atoms of its own adstocked spend, times its sign; the channel terms are "
+     "these times the atom weights.")
     kernel, _, rates, kappas = self.response.params(self.n_channels, creative, spend.device)
     return self.response.atoms(self.response.pressure(spend, kernel), rates, kappas) * self.signs[:, None]
 
 # %% ../nbs/06a_decomposed_head.ipynb #e10fd62c
 @patch
-def forward(self: DecomposedCausalTransformer, spend, controls, target, static=None, creative=None) -> ModelOutput:
+def forward(self: DecomposedCausalTransformer, spend, controls, target, static=None,
+            creative=None) -> ModelOutput:
     "spend (B,T,K), controls (B,T,C), target (B,T) (unused), static (B,S), creative (K,E) -> ModelOutput."
     B, T, K = spend.shape
-    if K != self.n_channels: raise ValueError(f"spend must be (batch, weeks, n_channels={self.n_channels}), got {tuple(spend.shape)}")
+    if K != self.n_channels: raise ValueError(f"spend must be (batch, weeks, n_channels={self.n_channels}), "
+        f"got {tuple(spend.shape)}")
     if controls is None: controls = spend.new_zeros(B, T, 0)
     b, phi = self.baseline(controls, static if self.n_static else None)
     return ModelOutput(b + self.media(spend, creative), self.spend_head(phi, K), phi)
@@ -235,26 +267,32 @@ def main_parameters(self: DecomposedCausalTransformer):
 def set_signs(self: DecomposedCausalTransformer, signs) -> DecomposedCausalTransformer:
     "Fix each channel's direction s_k from signs in {+1, -1, 0} (K,); 0 (unknown) becomes +1."
     s = torch.as_tensor(signs, dtype=torch.float32).reshape(-1)
-    if s.numel() != self.n_channels: raise ValueError(f"signs must have one entry per channel ({self.n_channels}), got {s.numel()}")
-    if not torch.isin(s, torch.tensor([-1.0, 0.0, 1.0])).all(): raise ValueError(f"signs must be +1, -1 or 0, got {s.tolist()}")
+    if s.numel() != self.n_channels: raise ValueError("signs must have one entry per channel "
+        f"({self.n_channels}), got {s.numel()}")
+    if not torch.isin(s, torch.tensor([-1.0, 0.0, 1.0])).all(): raise ValueError(
+        f"signs must be +1, -1 or 0, got {s.tolist()}")
     self.signs.copy_(torch.where(s < 0, -1.0, 1.0))
     return self
 
 # %% ../nbs/06a_decomposed_head.ipynb #e14eeb44
 @torch.no_grad()
 def decomposition_ate(model: DecomposedCausalTransformer, data, preprocessor, creative=None) -> pd.Series:
-    "Zero-spend ATE per channel in original units: the sum over weeks (and geos) of the channel effects (c plus synergy)."
+    ("Zero-spend ATE per channel in original units: the sum over weeks (and geos) of the channel effects (c "
+     "plus synergy).")
     was = model.training; model.eval()
     try: c = model.channel_effects(data.spend, creative).double().cpu().numpy()          # (G, T, K)
     finally: model.train(was)
     G = len(data.geos)
-    sigma = preprocessor.inverse_target(np.ones((G, 1)), data.geos)[:, 0] - preprocessor.inverse_target(np.zeros((G, 1)), data.geos)[:, 0]
+    sigma = preprocessor.inverse_target(np.ones((G, 1)), data.geos)[:, 0] - preprocessor.inverse_target(
+        np.zeros((G, 1)), data.geos)[:, 0]
     return pd.Series((c.sum(1) * sigma[:, None]).sum(0), index=list(data.channels), name="ate")
 
 # %% ../nbs/06a_decomposed_head.ipynb #7a4e97bf
 def nnls_quadratic(Q: torch.Tensor, c: torch.Tensor) -> torch.Tensor:
-    "argmin over w >= 0 of w'Qw - 2c'w for a positive definite Q: SciPy's NNLS on the Cholesky factor Q = LL' (factor in torch)."
-    L = torch.linalg.cholesky(0.5 * (Q + Q.T))                      # torch: its thread count, not BLAS's, applies
+    ("argmin over w >= 0 of w'Qw - 2c'w for a positive definite Q: SciPy's NNLS on the Cholesky factor Q = "
+     "LL' (factor in torch).")
+    # torch: its thread count, not BLAS's, applies
+    L = torch.linalg.cholesky(0.5 * (Q + Q.T))
     b = torch.linalg.solve_triangular(L, c[:, None], upper=False)[:, 0]
     w = nnls(L.T.cpu().numpy(), b.cpu().numpy(), maxiter=50 * len(c))[0]
     return torch.as_tensor(w, dtype=Q.dtype, device=Q.device)
@@ -262,20 +300,25 @@ def nnls_quadratic(Q: torch.Tensor, c: torch.Tensor) -> torch.Tensor:
 # %% ../nbs/06a_decomposed_head.ipynb #2729bb9b
 @patch
 def linear_design(self: DecomposedCausalTransformer, data, creative=None) -> tuple:
-    "The columns the outcome is linear in (besides data.static): weekly baseline inputs (G,T,P), hidden layer (G,T,d), signed atoms (G,T,K,2M), synergy offset (G,T)."
+    ("The columns the outcome is linear in (besides data.static): weekly baseline inputs (G,T,P), hidden "
+     "layer (G,T,d), signed atoms (G,T,K,2M), synergy offset (G,T).")
     lin, h = self.baseline_inputs(data.controls, data.static if self.n_static else None)
     atoms = self.signed_atoms(data.spend, creative)
-    offset = self.synergy(data.spend, creative).sum((-2, -1)) if self.cfg.synergy else data.target.new_zeros(data.target.shape)
+    offset = self.synergy(data.spend, creative).sum((-2, -1)) if self.cfg.synergy else data.target.new_zeros(
+        data.target.shape)
     return lin, h, atoms, offset
 
 def atom_ridge_value(atom_ridge, n_columns: int, n_rows: int) -> float:
-    "The ridge on the atom weights: a number as given, or 'auto' = 0.06 x atom columns / fitted rows (measured below)."
+    ("The ridge on the atom weights: a number as given, or 'auto' = 0.06 x atom columns / fitted rows "
+     "(measured below).")
     return 0.06 * n_columns / n_rows if atom_ridge == "auto" else float(atom_ridge)
 
 # %% ../nbs/06a_decomposed_head.ipynb #c365abc3
 def _roi_terms(roi: PriorLoss, atom_sums: torch.Tensor, n: int) -> tuple:
-    "Rows a `(n_priors, K*2M)` with `ROI_k = a_k . w` for the channels with an ROI prior, their weights `n roi_weight / (2 sigma^2)`, and mu."
-    K, M2 = atom_sums.shape                                        # atoms summed over weeks and geos, in outcome units
+    ("Rows a `(n_priors, K*2M)` with `ROI_k = a_k . w` for the channels with an ROI prior, their weights `n "
+     "roi_weight / (2 sigma^2)`, and mu.")
+    # atoms summed over weeks and geos, in outcome units
+    K, M2 = atom_sums.shape
     a = atom_sums.new_zeros(len(roi.roi_idx), K * M2)
     for i, k in enumerate(roi.roi_idx): a[i, k * M2:(k + 1) * M2] = atom_sums[k] / float(roi.spend[i])
     sigma, mu = (x[roi.roi_idx].to(atom_sums) for x in (roi.priors.roi_sigma, roi.priors.roi_mu))
@@ -283,7 +326,8 @@ def _roi_terms(roi: PriorLoss, atom_sums: torch.Tensor, n: int) -> tuple:
 
 # %% ../nbs/06a_decomposed_head.ipynb #5a5fb93b
 def panel_normal_equations(dense, Z, A, y) -> tuple:
-    "B'B, B'A, B'y for B = [Z repeated over weeks | dense], without forming B: dense (G,T,r), Z (G,s), A (G,T,m), y (G,T)."
+    ("B'B, B'A, B'y for B = [Z repeated over weeks | dense], without forming B: dense (G,T,r), Z (G,s), A "
+     "(G,T,m), y (G,T).")
     G, T, r = dense.shape
     R, A2, y2 = dense.reshape(G * T, r), A.reshape(G * T, -1), y.reshape(-1)
     Rg, Ag, yg = dense.sum(1), A.sum(1), y.sum(1)                      # sums over each geo's weeks
@@ -292,35 +336,43 @@ def panel_normal_equations(dense, Z, A, y) -> tuple:
 
 # %% ../nbs/06a_decomposed_head.ipynb #966888a7
 def geo_chunks(n_geos: int, n_weeks: int, rows: int) -> list | None:
-    "Geo positions in consecutive chunks of about `rows` geo-weeks; None when the panel fits in one chunk (or rows is 0)."
+    ("Geo positions in consecutive chunks of about `rows` geo-weeks; None when the panel fits in one chunk "
+     "(or rows is 0).")
     if not rows or n_geos * n_weeks <= rows: return None
     return list(torch.arange(n_geos).split(max(1, rows // n_weeks)))
 
 def chunked_evaluate(model, data, weeks, creative=None, chunks=None) -> float:
-    "`evaluate` (outcome MSE on `weeks`) chunk by chunk: each chunk's mean weighted by its geos (every geo has the same weeks)."
+    ("`evaluate` (outcome MSE on `weeks`) chunk by chunk: each chunk's mean weighted by its geos (every geo "
+     "has the same weeks).")
     if chunks is None: return evaluate(model, data, weeks, creative)
-    return sum(evaluate(model, geo_subset(data, idx), weeks, creative) * len(idx) for idx in chunks) / data.target.shape[0]
+    return sum(evaluate(model, geo_subset(data, idx), weeks,
+                        creative) * len(idx) for idx in chunks) / data.target.shape[0]
 
 # %% ../nbs/06a_decomposed_head.ipynb #d0328463
 @patch
 @torch.no_grad()
 def solve_sums(self: DecomposedCausalTransformer, data, weeks, creative=None, y_scale=None) -> dict:
-    "What the solve needs from `data`'s geos, all sums over rows: B'B, B'A, B'y, A'A, A'y, y'y, rows, and the atoms in outcome units (y_scale per geo)."
+    ("What the solve needs from `data`'s geos, all sums over rows: B'B, B'A, B'y, A'A, A'y, y'y, rows, and "
+     "the atoms in outcome units (y_scale per geo).")
     sel = (lambda x: x) if bool(weeks.all()) else (lambda x: x[:, weeks])
     lin, h, atoms, offset = (sel(x.double()) for x in self.linear_design(data, creative))
     G, T, K, M2 = atoms.shape
     A, y = atoms.reshape(G, T, K * M2), sel(data.target.double()) - offset
     Z = data.static.double() if self.n_static else y.new_zeros(G, 0)
-    BtB, BtA, Bty = panel_normal_equations(torch.cat([lin, h, torch.ones_like(y)[..., None]], -1), Z, A, y)   # B = [Z | lin | h | 1]
+    # B = [Z | lin | h | 1]
+    BtB, BtA, Bty = panel_normal_equations(torch.cat([lin, h, torch.ones_like(y)[..., None]], -1), Z, A, y)
     A2, y2 = A.reshape(G * T, -1), y.reshape(-1)
     scaled = atoms if y_scale is None else atoms * y_scale.to(atoms)[:, None, None, None]
-    return dict(BtB=BtB, BtA=BtA, Bty=Bty, AtA=A2.T @ A2, Aty=A2.T @ y2, yty=y2 @ y2, rows=G * T, atom_sums=scaled.sum((0, 1)))
+    return dict(BtB=BtB, BtA=BtA, Bty=Bty, AtA=A2.T @ A2, Aty=A2.T @ y2, yty=y2 @ y2, rows=G * T,
+                atom_sums=scaled.sum((0, 1)))
 
 
 # %% ../nbs/06a_decomposed_head.ipynb #795ebd9d
 @patch
-def chunked_sums(self: DecomposedCausalTransformer, data, weeks, creative=None, roi: PriorLoss = None) -> dict:
-    "`solve_sums` over geo chunks of `cfg.chunk_rows` geo-weeks, added up (the whole panel at once when it fits in one)."
+def chunked_sums(self: DecomposedCausalTransformer, data, weeks, creative=None,
+                 roi: PriorLoss = None) -> dict:
+    ("`solve_sums` over geo chunks of `cfg.chunk_rows` geo-weeks, added up (the whole panel at once when it "
+     "fits in one).")
     y_scale = None if roi is None else roi.y_scale
     parts = [self.solve_sums(data if idx is None else geo_subset(data, idx), weeks, creative,
                              None if y_scale is None else (y_scale if idx is None else y_scale[idx]))
@@ -336,27 +388,39 @@ def sums_mse(s: dict, b: torch.Tensor, w: torch.Tensor) -> float:
 # %% ../nbs/06a_decomposed_head.ipynb #59e30300
 @patch
 @torch.no_grad()
-def solve_linear(self: DecomposedCausalTransformer, data, weeks, atom_ridge="auto", roi: PriorLoss = None, creative=None,
+def solve_linear(self: DecomposedCausalTransformer, data, weeks, atom_ridge="auto", roi: PriorLoss = None,
+                 creative=None,
                  lin_ridge: float = 1e-4, hidden_ridge: float | None = None, lift=None) -> float:
-    "Set the baseline's linear weights and the atom weights w >= 0 to the exact minimiser on `weeks` (ridges, ROI priors, `lift` rows); the MSE."
-    hidden_ridge = self.cfg.baseline_ridge if hidden_ridge is None else hidden_ridge    # per fitted row (geo-week)
-    s = self.chunked_sums(data, weeks, creative, roi)                                  # sums over rows, by geo chunk
-    n, S, d_lin, d_h = s["rows"], self.n_static, self.base_lin.in_features - self.n_static, self.base_out.in_features
+    ("Set the baseline's linear weights and the atom weights w >= 0 to the exact minimiser on `weeks` "
+     "(ridges, ROI priors, `lift` rows); the MSE.")
+    # per fitted row (geo-week)
+    hidden_ridge = self.cfg.baseline_ridge if hidden_ridge is None else hidden_ridge
+    # sums over rows, by geo chunk
+    s = self.chunked_sums(data, weeks, creative, roi)
+    n, S, d_lin, d_h = s[
+        "rows"], self.n_static, self.base_lin.in_features - self.n_static, self.base_out.in_features
     K, M2 = self.atom_weights.shape
     eye = lambda m: torch.eye(m, dtype=s["AtA"].dtype, device=s["AtA"].device)
-    D = n * torch.cat([torch.full((S + d_lin,), lin_ridge), torch.full((d_h,), hidden_ridge), torch.zeros(1)]).to(s["AtA"])
-    X = torch.linalg.solve(s["BtB"] + torch.diag(D) + 1e-9 * eye(len(D)), torch.cat([s["BtA"], s["Bty"][:, None]], 1))
-    PA, Py = X[:, :-1], X[:, -1]                                                # baseline given w: Py - PA w (intercept free)
-    Q, c = s["AtA"] - s["BtA"].T @ PA + n * atom_ridge_value(atom_ridge, K * M2, n) * eye(K * M2), s["Aty"] - s["BtA"].T @ Py
+    D = n * torch.cat([torch.full((S + d_lin,), lin_ridge), torch.full((d_h,), hidden_ridge),
+                       torch.zeros(1)]).to(s["AtA"])
+    X = torch.linalg.solve(s["BtB"] + torch.diag(D) + 1e-9 * eye(len(D)),
+                           torch.cat([s["BtA"], s["Bty"][:, None]], 1))
+    # baseline given w: Py - PA w (intercept free)
+    PA, Py = X[:, :-1], X[:, -1]
+    Q, c = s["AtA"] - s["BtA"].T @ PA + n * atom_ridge_value(atom_ridge, K * M2, n) * eye(K * M2), s[
+        "Aty"] - s["BtA"].T @ Py
     if roi is not None and roi.roi_idx:
         a, beta, mu = _roi_terms(roi, s["atom_sums"], n)
         Q, c = Q + (a.T * beta) @ a, c + a.T @ (beta * mu)
-    if lift is not None:                                     # experiments (chapter 06b): sum_i beta (r_i - R_i . w)^2
+    # experiments (chapter 06b): sum_i beta (r_i - R_i . w)^2
+    if lift is not None:
         R, r, beta = lift.rows(self, data, creative)                # float64 rows, a float weight
         Q, c = Q + beta * R.T @ R, c + beta * R.T @ r
     w = nnls_quadratic(Q + 1e-10 * Q.diagonal().mean() * eye(len(c)), c)
-    b, C = Py - PA @ w, self.n_controls                                         # b: [static | controls, time | network | 1]
-    self._set_linear(torch.cat([b[S:S + C], b[:S], b[S + C:]]), w.reshape(K, M2), S + d_lin)   # base_lin: [controls | static | time]
+    # b: [static | controls, time | network | 1]
+    b, C = Py - PA @ w, self.n_controls
+    # base_lin: [controls | static | time]
+    self._set_linear(torch.cat([b[S:S + C], b[:S], b[S + C:]]), w.reshape(K, M2), S + d_lin)
     return sums_mse(s, b, w)
 
 # %% ../nbs/06a_decomposed_head.ipynb #18541a29
@@ -369,17 +433,21 @@ def _set_linear(self: DecomposedCausalTransformer, b: torch.Tensor, w: torch.Ten
     self.atom_weights.copy_(t(w)); self.solved.fill_(True)
 
 # %% ../nbs/06a_decomposed_head.ipynb #0f4cf6b7
-def _chunked_main_step(model, head, parts, weeks, n, main_opt, alpha_p, grad_clip, extra_loss_fn, creative, where) -> dict:
-    "Step (2) over the chunks: L_GY + alpha_p L_conf (+ the extra losses, on the whole model) with G_A frozen."
+def _chunked_main_step(model, head, parts, weeks, n, main_opt, alpha_p, grad_clip, extra_loss_fn, creative,
+                       where) -> dict:
+    ("Step (2) over the chunks: L_GY + alpha_p L_conf (+ the extra losses, on the whole model) with G_A "
+     "frozen.")
     set_requires_grad(head.parameters(), False)
     try:
         main_opt.zero_grad(set_to_none=True)
         losses = dict(loss_y=0.0, loss_conf=0.0)
         for part in parts:
             out = model(**model_inputs(part, creative))
-            share = part.target.shape[0] * int(weeks.sum()) / n                 # the chunk's share of the rows
+            # the chunk's share of the rows
+            share = part.target.shape[0] * int(weeks.sum()) / n
             ly = share * masked_mse(out.y_hat, part.target, weeks)
-            lc = share * confusion_loss(head, out.phi, weeks, out.a_hat.shape[-1]) if alpha_p > 0 else ly.new_zeros(())
+            lc = share * confusion_loss(head, out.phi, weeks,
+                                        out.a_hat.shape[-1]) if alpha_p > 0 else ly.new_zeros(())
             (ly + alpha_p * lc).backward(); losses["loss_y"] += ly.item(); losses["loss_conf"] += lc.item()
         extra = extra_loss_fn(model) if extra_loss_fn is not None else {}
         if extra: sum(extra.values()).backward()
@@ -392,9 +460,11 @@ def _chunked_main_step(model, head, parts, weeks, n, main_opt, alpha_p, grad_cli
     return losses | dict(loss_total=total)
 
 # %% ../nbs/06a_decomposed_head.ipynb #f0d2f7e9
-def chunked_balanced_step(model, data, weeks, main_opt, adv_opt, alpha_p: float, grad_clip=None, creative=None,
+def chunked_balanced_step(model, data, weeks, main_opt, adv_opt, alpha_p: float, grad_clip=None,
+                          creative=None,
                           extra_loss_fn=None, where: str = "", chunks=()) -> dict:
-    "`balanced_step` (chapter 04) over geo chunks: each chunk's share of every loss is backpropagated in turn (exact with dropout 0)."
+    ("`balanced_step` (chapter 04) over geo chunks: each chunk's share of every loss is backpropagated in "
+     "turn (exact with dropout 0).")
     head, K, n = adversary_head(model), data.spend.shape[-1], data.spend.shape[0] * int(weeks.sum())
     parts = [geo_subset(data, idx) for idx in chunks]
     adv_opt.zero_grad(set_to_none=True)
@@ -402,12 +472,14 @@ def chunked_balanced_step(model, data, weeks, main_opt, adv_opt, alpha_p: float,
     for part in parts:                                                   # step (1): G_A on the detached phi
         with torch.no_grad(): phi = model(**model_inputs(part, creative)).phi
         a = apply_head(head, phi, K)
-        loss = part.spend.shape[0] * int(weeks.sum()) / n * masked_mse(a, part.spend, weeks)   # weighted by its share of rows
+        # weighted by its share of rows
+        loss = part.spend.shape[0] * int(weeks.sum()) / n * masked_mse(a, part.spend, weeks)
         loss.backward(); loss_adv += loss.item(); a_hat.append(a.detach())
     check_finite({"loss_adv": loss_adv}, f"{where} step (1)")
     clip_gradients(head.parameters(), grad_clip, f"{where} step (1)"); adv_opt.step()
     stats = dict(loss_adv=loss_adv, adv_r2=spend_r2(torch.cat(a_hat), data.spend, weeks))
-    return stats | _chunked_main_step(model, head, parts, weeks, n, main_opt, alpha_p, grad_clip, extra_loss_fn, creative, where)
+    return stats | _chunked_main_step(model, head, parts, weeks, n, main_opt, alpha_p, grad_clip,
+                                      extra_loss_fn, creative, where)
 
 
 # %% ../nbs/06a_decomposed_head.ipynb #71b47ac9
@@ -416,50 +488,69 @@ def _varpro_setup(model, data, cfg, priors, preprocessor, creative, train_weeks)
     train_w, val_w = week_masks(data.target.shape[1], data.n_train, data.target.device)
     fit_w = restrict_weeks(torch.ones_like(train_w) if cfg.fit_weeks == "all" else train_w, train_weeks)
     has_roi = priors is not None and bool(priors.roi_channels) and cfg.roi_weight > 0
-    roi = PriorLoss(priors, data, fit_w, preprocessor, creative, sign_weight=0.0, roi_weight=cfg.roi_weight) if has_roi else None
-    set_requires_grad([*model.base_lin.parameters(), *model.base_out.parameters(), *model.response.weight_out.parameters()], False)
-    main_opt = torch.optim.AdamW([p for p in model.main_parameters() if p.requires_grad], lr=cfg.lr, weight_decay=cfg.weight_decay)
+    roi = PriorLoss(priors, data, fit_w, preprocessor, creative, sign_weight=0.0,
+                    roi_weight=cfg.roi_weight) if has_roi else None
+    set_requires_grad([*model.base_lin.parameters(), *model.base_out.parameters(),
+                       *model.response.weight_out.parameters()], False)
+    main_opt = torch.optim.AdamW([p for p in model.main_parameters() if p.requires_grad], lr=cfg.lr,
+                                 weight_decay=cfg.weight_decay)
     return fit_w, val_w, roi, main_opt, torch.optim.Adam(model.adversary_parameters(), lr=cfg.adversary_lr)
 
 # %% ../nbs/06a_decomposed_head.ipynb #bf86e6d3
-def train_varpro(model: DecomposedCausalTransformer, data, cfg: MMMConfig, priors=None, preprocessor=None, creative=None,
+def train_varpro(model: DecomposedCausalTransformer, data, cfg: MMMConfig, priors=None, preprocessor=None,
+                 creative=None,
                  progress: bool = True, train_weeks=None, lift=None) -> TrainResult:
-    "Fit by variable projection: each of cfg.epochs steps solves the linear weights exactly, then one balanced step moves the rest."
+    ("Fit by variable projection: each of cfg.epochs steps solves the linear weights exactly, then one "
+     "balanced step moves the rest.")
     check_trainable(data, cfg)
     torch.manual_seed(cfg.seed)
     model, data, creative = model.to(cfg.device), to_device(data, cfg.device), to_device(creative, cfg.device)
-    fit_w, val_w, roi, main_opt, adv_opt = _varpro_setup(model, data, cfg, priors, preprocessor, creative, train_weeks)
+    fit_w, val_w, roi, main_opt, adv_opt = _varpro_setup(
+        model, data, cfg, priors, preprocessor, creative, train_weeks)
     rows, bar, t0 = [], EpochProgress(cfg.epochs, progress), time.perf_counter()
     chunks = geo_chunks(*data.target.shape, cfg.chunk_rows)
-    if lift is not None: lift.noise_var = model.solve_linear(data, fit_w, cfg.atom_ridge, roi, creative)   # the data's own noise first
+    # the data's own noise first
+    if lift is not None: lift.noise_var = model.solve_linear(data, fit_w, cfg.atom_ridge, roi, creative)
     for step in range(cfg.epochs):
         model.train()
         mse = model.solve_linear(data, fit_w, cfg.atom_ridge, roi, creative, lift=lift)
-        if lift is not None: lift.noise_var = mse                          # the outcome's noise, for the lift likelihood
+        # the outcome's noise, for the lift likelihood
+        if lift is not None: lift.noise_var = mse
         a_p = alpha_schedule(step / max(cfg.epochs - 1, 1), cfg.alpha)
-        extra = None if lift is None else (lambda m: dict(loss_lift=lift.loss(m, data, creative, int(fit_w.sum()) * len(data.geos))))
-        stats = balanced_step(model, data, fit_w, main_opt, adv_opt, a_p, cfg.grad_clip, creative, extra, f"step {step}") if chunks is None \
-            else chunked_balanced_step(model, data, fit_w, main_opt, adv_opt, a_p, cfg.grad_clip, creative, extra, f"step {step}", chunks)
-        rows.append(dict(epoch=step, alpha=a_p, **stats, solved_mse=mse, val_y=chunked_evaluate(model, data, val_w, creative, chunks)))
+        extra = None if lift is None else (lambda m: dict(loss_lift=lift.loss(m, data, creative,
+            int(fit_w.sum()) * len(data.geos))))
+        stats = balanced_step(model, data, fit_w, main_opt, adv_opt, a_p, cfg.grad_clip, creative, extra,
+                              f"step {step}") if chunks is None \
+            else chunked_balanced_step(model, data, fit_w, main_opt, adv_opt, a_p, cfg.grad_clip, creative,
+                                       extra, f"step {step}", chunks)
+        rows.append(dict(epoch=step, alpha=a_p, **stats, solved_mse=mse,
+                         val_y=chunked_evaluate(model, data, val_w, creative, chunks)))
         bar.update(step, loss_y=mse, val_y=rows[-1]["val_y"])
-    model.solve_linear(data, fit_w, cfg.atom_ridge, roi, creative, lift=lift)          # the last step's shapes, solved
+    # the last step's shapes, solved
+    model.solve_linear(data, fit_w, cfg.atom_ridge, roi, creative, lift=lift)
     model.eval(); bar.close(step, step)
     return TrainResult(model, model, pd.DataFrame(rows), step, time.perf_counter() - t0)
 
 # %% ../nbs/06a_decomposed_head.ipynb #406972a5
 @patch(cls_method=True)
 def decomposed(cls: MMMConfig, panel: bool = False, **kw) -> MMMConfig:
-    "Preset for the decomposed outcome head (this chapter): one national series, or a geo panel with `panel=True`; keyword arguments override any field."
-    preset = dict(outcome_head="decomposed", solver="varpro", fit_weeks="all", lr=1e-2, dropout=0.0, alpha=0.01, sign_weight=0.0,
+    ("Preset for the decomposed outcome head (this chapter): one national series, or a geo panel with "
+     "`panel=True`; keyword arguments override any field.")
+    preset = dict(outcome_head="decomposed", solver="varpro", fit_weeks="all", lr=1e-2, dropout=0.0,
+                  alpha=0.01, sign_weight=0.0,
                   epochs=300, patience=300, geo_intercepts=True)
-    if panel: preset.update(geo_batch_size=0)                                 # every geo in each solve and step
+    # every geo in each solve and step
+    if panel: preset.update(geo_batch_size=0)
     return cls.small(**{**preset, **kw})
 
 # %% ../nbs/06a_decomposed_head.ipynb #2dbbb2c1
-def plot_response_curves(model, data, preprocessor, truth, multipliers=None, creative=None, axes=None, label="decomposed head",
+def plot_response_curves(model, data, preprocessor, truth, multipliers=None, creative=None, axes=None,
+                         label="decomposed head",
                          style: str = "C0--", draw_truth: bool = True):
-    "Incremental outcome vs spend multiplier per channel: the fitted model (rollout) against the simulator's truth."
-    from causal_mmm_nb.ate import ATEEstimator     # chapter 08; imported here because chapter 07 imports this module
+    ("Incremental outcome vs spend multiplier per channel: the fitted model (rollout) against the "
+     "simulator's truth.")
+    # chapter 08; imported here because chapter 07 imports this module
+    from causal_mmm_nb.ate import ATEEstimator
     ms = np.linspace(0, 2, 11) if multipliers is None else np.asarray(multipliers)
     est = ATEEstimator(model, data, preprocessor, creative)
     K = len(data.channels)
@@ -468,5 +559,6 @@ def plot_response_curves(model, data, preprocessor, truth, multipliers=None, cre
         if draw_truth: ax.plot(ms, truth.response_curve(ch, ms).incremental / 1e3, "k-", label="truth")
         ax.plot(ms, est.roi_curve(ch, ms).incremental / 1e3, style, label=label)
         ax.set(title=ch, xlabel="spend multiplier m")
-    np.atleast_1d(axes)[0].set_ylabel("incremental sales, thousands"); np.atleast_1d(axes)[0].legend(fontsize=8)
+    np.atleast_1d(axes)[0].set_ylabel("incremental sales, thousands")
+    np.atleast_1d(axes)[0].legend(fontsize=8)
     return axes

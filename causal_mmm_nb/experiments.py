@@ -23,12 +23,15 @@ class LiftTestError(MMMDataError):
 
 def _check_lift_columns(tests) -> None:
     "Refuse anything but a non-empty DataFrame with exactly the lift-test columns."
-    need = f"one row per experiment with columns {list(LIFT_COLUMNS)} (and optionally {list(OPTIONAL_LIFT_COLUMNS)})"
-    if not isinstance(tests, pd.DataFrame): raise LiftTestError(f"lift_tests must be a DataFrame, got {type(tests).__name__}; fix: {need}")
+    need = (f"one row per experiment with columns {list(LIFT_COLUMNS)} (and optionally "
+            f"{list(OPTIONAL_LIFT_COLUMNS)})")
+    if not isinstance(tests, pd.DataFrame): raise LiftTestError(
+        f"lift_tests must be a DataFrame, got {type(tests).__name__}; fix: {need}")
     missing = [c for c in LIFT_COLUMNS if c not in tests.columns]
     if missing: raise LiftTestError(f"lift_tests lacks columns {missing}; fix: {need}")
     extra = [c for c in tests.columns if c not in LIFT_COLUMNS + OPTIONAL_LIFT_COLUMNS]
-    if extra: raise LiftTestError(f"lift_tests has columns {extra} that no lift test uses; fix: drop or rename them ({need})")
+    if extra: raise LiftTestError(f"lift_tests has columns {extra} that no lift test uses; fix: drop or "
+        f"rename them ({need})")
     if tests.empty: raise LiftTestError(f"lift_tests has no rows; fix: {need}, or pass lift_tests=None")
 
 # %% ../nbs/06b_lift_tests.ipynb #dca7c35a
@@ -40,45 +43,68 @@ def _check_lift_numbers(tests: pd.DataFrame, channels: list) -> None:
     "Refuse unknown channels and multipliers, lifts or standard errors that no experiment can have."
     unknown = ~tests.channel.astype(str).isin(channels)
     if unknown.any(): raise LiftTestError(f"lift_tests rows {_rows(tests, unknown)}: column 'channel' names "
-                                          f"{sorted(set(tests.channel[unknown].astype(str)))}, not channels of the fit; fix: use one of {channels}")
+                                          f"{sorted(set(tests.channel[unknown].astype(str)))}, not channels "
+                                          f"of the fit; fix: use one of {channels}")
     num = {c: pd.to_numeric(tests[c], errors="coerce") for c in ("spend_multiplier", "lift", "lift_sd")}
-    for col, bad, fix in [("spend_multiplier", ~np.isfinite(num["spend_multiplier"]) | (num["spend_multiplier"] < 0), "a number >= 0 (0 = go dark, 1.5 = +50 %)"),
-                          ("spend_multiplier", num["spend_multiplier"] == 1, "a multiplier other than 1 (1 changes no spend and measures nothing)"),
-                          ("lift", ~np.isfinite(num["lift"]), "the measured change in the outcome, a finite number"),
-                          ("lift_sd", ~np.isfinite(num["lift_sd"]) | (num["lift_sd"] <= 0), "the lift's standard error, a number > 0")]:
-        if bad.any(): raise LiftTestError(f"lift_tests rows {_rows(tests, bad)}: column {col!r} is {tests[col][bad].tolist()}; fix: {fix}")
+    for col, bad, fix in [("spend_multiplier", ~np.isfinite(num["spend_multiplier"])
+                           | (num["spend_multiplier"] < 0), "a number >= 0 (0 = go dark, 1.5 = +50 %)"),
+                          ("spend_multiplier", num["spend_multiplier"] == 1,
+                           "a multiplier other than 1 (1 changes no spend and measures nothing)"),
+                          ("lift", ~np.isfinite(num["lift"]),
+                           "the measured change in the outcome, a finite number"),
+                          ("lift_sd", ~np.isfinite(num["lift_sd"]) | (num["lift_sd"] <= 0),
+                           "the lift's standard error, a number > 0")]:
+        if bad.any(): raise LiftTestError(f"lift_tests rows {_rows(tests, bad)}: column {col!r} is "
+            f"{tests[col][bad].tolist()}; fix: {fix}")
 
 # %% ../nbs/06b_lift_tests.ipynb #febb4e0d
-def lift_spans(tests: pd.DataFrame, dates: pd.DatetimeIndex, n_train: int, lmax: int) -> tuple[np.ndarray, np.ndarray]:
-    "First and last week (positions in `dates`) of each test's window; refuses windows off the data, in the holdout, or too late for carry-over."
+def lift_spans(tests: pd.DataFrame, dates: pd.DatetimeIndex, n_train: int, lmax: int) -> tuple[
+    np.ndarray, np.ndarray]:
+    ("First and last week (positions in `dates`) of each test's window; refuses windows off the data, in the "
+     "holdout, or too late for carry-over.")
     start, end = (pd.to_datetime(tests[c], errors="coerce") for c in ("start", "end"))
     for col, v in (("start", start), ("end", end)):
-        if v.isna().any(): raise LiftTestError(f"lift_tests rows {_rows(tests, v.isna())}: column {col!r} is {tests[col][v.isna()].tolist()}, not a date; fix: write dates like 2023-03-06")
+        if v.isna().any(): raise LiftTestError(f"lift_tests rows {_rows(tests, v.isna())}: column {col!r} is "
+            f"{tests[col][v.isna()].tolist()}, not a date; fix: write dates like 2023-03-06")
     start, end = (v.dt.tz_localize(None) if v.dt.tz is not None else v for v in (start, end))
     checks = [(end < start, "ends before it starts", "swap start and end"),
-              ((start < dates[0]) | (end > dates[-1]), f"lies outside the data ({dates[0].date()} .. {dates[-1].date()})", "use tests that ran while the data were recorded")]
+              ((start < dates[0]) | (end > dates[-1]), f"lies outside the data ({dates[0].date()} .. "
+               f"{dates[-1].date()})", "use tests that ran while the data were recorded")]
     for bad, what, fix in checks:
-        if bad.any(): raise LiftTestError(f"lift_tests rows {_rows(tests, bad)}: the window {what}; fix: {fix}")
+        if bad.any(): raise LiftTestError(f"lift_tests rows {_rows(tests, bad)}: the window {what}; fix: "
+            f"{fix}")
     t0, t1 = dates.searchsorted(start, "left"), dates.searchsorted(end, "right") - 1
-    for bad, what, fix in [(t1 < t0, "contains no week of the data", f"widen it to cover at least one week label ({dates[0].date()} + multiples of 7 days)"),
-                           (t1 >= n_train, f"reaches the holdout weeks (from {dates[min(n_train, len(dates) - 1)].date()})", "use a test that ended before them, or lower cfg.holdout_weeks"),
-                           (t1 + lmax > len(dates) - 1, f"ends less than lmax = {lmax} weeks before the data's last week {dates[-1].date()}, so its carry-over is not in the data", "use an earlier test, or more weeks of data")]:
-        if bad.any(): raise LiftTestError(f"lift_tests rows {_rows(tests, bad)}: the window {what}; fix: {fix}")
+    for bad, what, fix in [(t1 < t0, "contains no week of the data",
+        f"widen it to cover at least one week label ({dates[0].date()} + multiples of 7 days)"),
+                           (t1 >= n_train, "reaches the holdout weeks (from "
+                               f"{dates[min(n_train, len(dates) - 1)].date()})",
+                               "use a test that ended before them, or lower cfg.holdout_weeks"),
+                           (t1 + lmax > len(dates) - 1,
+                               f"ends less than lmax = {lmax} weeks before the data's last week "
+                               f"{dates[-1].date()}, so its carry-over is not in the data",
+                               "use an earlier test, or more weeks of data")]:
+        if bad.any(): raise LiftTestError(f"lift_tests rows {_rows(tests, bad)}: the window {what}; fix: "
+            f"{fix}")
     return t0, t1
 
 # %% ../nbs/06b_lift_tests.ipynb #164c19f2
 def lift_geo_mask(tests: pd.DataFrame, geos: list) -> np.ndarray:
     "(n_tests, G) booleans: the geos each test ran in (every geo where `geo` is absent or empty)."
     if "geo" not in tests: return np.ones((len(tests), len(geos)), dtype=bool)
-    g = [None if pd.isna(v) or str(v).strip() == "" else str(v).strip() for v in tests.geo]      # empty: every geo
+    # empty: every geo
+    g = [None if pd.isna(v) or str(v).strip() == "" else str(v).strip() for v in tests.geo]
     unknown = np.array([v is not None and v not in geos for v in g])
-    if unknown.any(): raise LiftTestError(f"lift_tests rows {_rows(tests, unknown)}: column 'geo' names {sorted({v for v, u in zip(g, unknown) if u})}, "
-                                          f"not geos of the fit; fix: use one of {geos[:10]}{' ...' if len(geos) > 10 else ''}, or leave it empty for every geo")
+    if unknown.any(): raise LiftTestError(f"lift_tests rows {_rows(tests, unknown)}: column 'geo' names "
+        f"{sorted({v for v, u in zip(g, unknown) if u})}, "
+                                          "not geos of the fit; fix: use one of "
+                                          f"{geos[:10]}{' ...' if len(geos) > 10 else ''}, or leave it empty "
+                                          "for every geo")
     return np.array([[v is None or v == geo for geo in geos] for v in g])
 
 # %% ../nbs/06b_lift_tests.ipynb #e9c62f33
 class LiftTests:
-    "Lift tests laid onto model data (MMMTensors): the spend factor of each test and the weeks and geos its lift sums."
+    ("Lift tests laid onto model data (MMMTensors): the spend factor of each test and the weeks and geos its "
+     "lift sums.")
     def __init__(self, tests: pd.DataFrame, data, preprocessor, lmax: int = 13, weight: float = 1.0):
         _check_lift_columns(tests); _check_lift_numbers(tests, list(data.channels))
         t0, t1 = lift_spans(tests, pd.DatetimeIndex(data.dates), data.n_train, lmax)
@@ -86,39 +112,49 @@ class LiftTests:
         G, T, K = data.spend.shape
         self.k = np.array([list(data.channels).index(str(c)) for c in tests.channel])
         weeks = np.arange(T)[None]
-        window, span = (weeks >= t0[:, None]) & (weeks <= t1[:, None]), (weeks >= t0[:, None]) & (weeks <= t1[:, None] + lmax)
+        window, span = (weeks >= t0[:, None]) & (weeks <= t1[:, None]), (weeks >= t0[:, None]) & (
+            weeks <= t1[:, None] + lmax)
         m = tests.spend_multiplier.to_numpy(float)
         self.factor = torch.ones(len(tests), G, T, K)
-        for i, k in enumerate(self.k): self.factor[i, :, :, k] = torch.as_tensor(np.where(geo[i][:, None] & window[i][None], m[i], 1.0))
+        for i, k in enumerate(self.k): self.factor[i, :, :, k] = torch.as_tensor(
+            np.where(geo[i][:, None] & window[i][None], m[i], 1.0))
         sigma = outcome_scale(preprocessor, data.geos).double().numpy()
-        self.sum_weights = (geo[:, :, None] & span[:, None]) * sigma[None, :, None]             # (n, G, T), original units
+        # (n, G, T), original units
+        self.sum_weights = (geo[:, :, None] & span[:, None]) * sigma[None, :, None]
         self.lift, self.sd = tests.lift.to_numpy(float), tests.lift_sd.to_numpy(float)
         self.tests, self.weight, self.noise_var = tests, float(weight), 1.0
         self._check_spend(data.spend, geo, window)
 
     def __len__(self): return len(self.k)
-    def __repr__(self): return f"LiftTests({len(self)} tests on {sorted(set(self.tests.channel.astype(str)))}, weight {self.weight:g})"
+    def __repr__(self):
+        channels = sorted(set(self.tests.channel.astype(str)))
+        return f"LiftTests({len(self)} tests on {channels}, weight {self.weight:g})"
 
 # %% ../nbs/06b_lift_tests.ipynb #d9189e35
 from fastcore.basics import patch
 
 @patch
 def _check_spend(self: LiftTests, spend: torch.Tensor, geo: np.ndarray, window: np.ndarray):
-    "Refuse a test on a channel that spent nothing in its window and geos (no multiplier can change zero spend)."
+    ("Refuse a test on a channel that spent nothing in its window and geos (no multiplier can change zero "
+     "spend).")
     s = spend.detach().double().cpu().numpy()                                                # (G, T, K)
     spent = np.array([(s[geo[i]][:, window[i], k]).sum() > 0 for i, k in enumerate(self.k)])
-    if not spent.all(): raise LiftTestError(f"lift_tests rows {_rows(self.tests, ~spent)}: the channel spent nothing in the window "
-                                            "(in those geos), so no multiplier changes its spend; fix: drop the row, or check channel and dates")
+    if not spent.all(): raise LiftTestError(f"lift_tests rows {_rows(self.tests, ~spent)}: the channel spent "
+        "nothing in the window "
+                                            "(in those geos), so no multiplier changes its spend; fix: drop "
+                                            "the row, or check channel and dates")
 
 # %% ../nbs/06b_lift_tests.ipynb #931096e9
 @patch
 def scenarios(self: LiftTests, spend: torch.Tensor) -> torch.Tensor:
-    "The spend (n_tests, G, T, K) of each test's design: the recorded `spend` (G, T, K) times the test's factors."
+    ("The spend (n_tests, G, T, K) of each test's design: the recorded `spend` (G, T, K) times the test's "
+     "factors.")
     return spend[None] * self.factor.to(spend)
 
 @patch
 def summed_change(self: LiftTests, values_cf: torch.Tensor, values: torch.Tensor) -> torch.Tensor:
-    "(n,) sums over each test's geos and span of values_cf (n, G, T, ...) minus values (G, T, ...), times sigma_g: original units."
+    ("(n,) sums over each test's geos and span of values_cf (n, G, T, ...) minus values (G, T, ...), times "
+     "sigma_g: original units.")
     w = torch.as_tensor(self.sum_weights, dtype=values.dtype, device=values.device)
     d = values_cf - values[None]
     return (d * w.reshape(*w.shape, *[1] * (d.dim() - 3))).sum((1, 2))
@@ -126,7 +162,8 @@ def summed_change(self: LiftTests, values_cf: torch.Tensor, values: torch.Tensor
 # %% ../nbs/06b_lift_tests.ipynb #978536cc
 @patch
 def predicted(self: LiftTests, model, data, creative=None) -> torch.Tensor:
-    "The model's lift (n,) of each test's design, original units, from its channel part (the baseline cancels); differentiable in the shapes."
+    ("The model's lift (n,) of each test's design, original units, from its channel part (the baseline "
+     "cancels); differentiable in the shapes.")
     n, (G, T, K) = len(self), data.spend.shape
     cf = model.media(self.scenarios(data.spend).reshape(n * G, T, K), creative).reshape(n, G, T)
     return self.summed_change(cf.double(), model.media(data.spend, creative).double())
@@ -135,7 +172,8 @@ def predicted(self: LiftTests, model, data, creative=None) -> torch.Tensor:
 @patch
 @torch.no_grad()
 def rows(self: LiftTests, model, data, creative=None) -> tuple:
-    "R `(n, K*2M)`, r (n,) and beta with `sum_i beta (r_i - R_i . w)^2` the tests' term in the solve's sum of squares."
+    ("R `(n, K*2M)`, r (n,) and beta with `sum_i beta (r_i - R_i . w)^2` the tests' term in the solve's sum "
+     "of squares.")
     n, (G, T, K) = len(self), data.spend.shape
     scen = self.scenarios(data.spend).reshape(n * G, T, K)
     fact = model.signed_atoms(data.spend, creative)                                          # (G, T, K, 2M)
@@ -149,14 +187,17 @@ def rows(self: LiftTests, model, data, creative=None) -> tuple:
 
 @patch
 def loss(self: LiftTests, model, data, creative=None, n_rows: int = 1) -> torch.Tensor:
-    "The tests' term of the training loss: weight x noise_var x sum of squared z-scores / n_rows (the outcome loss is a mean over n_rows)."
+    ("The tests' term of the training loss: weight x noise_var x sum of squared z-scores / n_rows (the "
+     "outcome loss is a mean over n_rows).")
     lift, sd = (torch.tensor(x, device=data.spend.device) for x in (self.lift, self.sd))
     z = (self.predicted(model, data, creative) - lift) / sd
     return (self.weight * self.noise_var * (z ** 2).sum() / n_rows).float()
 
 # %% ../nbs/06b_lift_tests.ipynb #bc2845e9
-def true_lift(truth: GroundTruth, channel: str, t0: int, t1: int, spend_multiplier: float, geo=None, lmax: int = 13) -> tuple[float, float]:
-    "Noise-free lift of a design on the simulator (weeks t0..t1, summed to t1 + lmax) and the outcome summed over the same cells."
+def true_lift(truth: GroundTruth, channel: str, t0: int, t1: int, spend_multiplier: float, geo=None,
+              lmax: int = 13) -> tuple[float, float]:
+    ("Noise-free lift of a design on the simulator (weeks t0..t1, summed to t1 + lmax) and the outcome "
+     "summed over the same cells.")
     k = truth.channels.index(channel)
     g = np.ones(len(truth.geos), bool) if geo is None else np.array([x == geo for x in truth.geos])
     s = truth.spend_array.copy()
@@ -166,33 +207,45 @@ def true_lift(truth: GroundTruth, channel: str, t0: int, t1: int, spend_multipli
     return float((truth.mean_outcome(s) - base)[g, span].sum()), float(base[g, span].sum())
 
 # %% ../nbs/06b_lift_tests.ipynb #5d73396c
-def simulate_lift_test(truth: GroundTruth, channel, start, end, spend_multiplier: float = 0.0, geo=None, noise_sd: float = 0.2,
+def simulate_lift_test(truth: GroundTruth, channel, start, end, spend_multiplier: float = 0.0, geo=None,
+                       noise_sd: float = 0.2,
                        lmax: int = 13, seed: int = 0) -> pd.DataFrame:
-    "Measured lift tests (one row per channel in `channel`) of a design on a simulated market; noise-free values go to truth.lift_tests."
+    ("Measured lift tests (one row per channel in `channel`) of a design on a simulated market; noise-free "
+     "values go to truth.lift_tests.")
     rng, rows = np.random.default_rng(seed), []
-    t0, t1 = truth.dates.searchsorted(pd.Timestamp(start)), truth.dates.searchsorted(pd.Timestamp(end), "right") - 1
+    t0, t1 = truth.dates.searchsorted(pd.Timestamp(start)), truth.dates.searchsorted(
+        pd.Timestamp(end), "right") - 1
     if not 0 <= t0 <= t1 <= len(truth.dates) - 1 - lmax:
-        raise ValueError(f"window {start} .. {end} must hold a week of the simulated data ({truth.dates[0].date()} .. {truth.dates[-1].date()}) "
-                         f"and end at least lmax = {lmax} weeks before its last week, so that the carry-over is measured")
+        raise ValueError(f"window {start} .. {end} must hold a week of the simulated data "
+            f"({truth.dates[0].date()} .. {truth.dates[-1].date()}) "
+                         f"and end at least lmax = {lmax} weeks before its last week, so that the carry-over "
+                         "is measured")
     for ch in ([channel] if isinstance(channel, str) else list(channel)):
         lift, total = true_lift(truth, ch, t0, t1, spend_multiplier, geo, lmax)
         sd = noise_sd * max(abs(lift), 0.01 * abs(total))
-        rows.append(dict(channel=ch, start=str(truth.dates[t0].date()), end=str(truth.dates[t1].date()), geo=geo,
-                         spend_multiplier=float(spend_multiplier), lift=lift + sd * rng.standard_normal(), lift_sd=sd, true_lift=lift))
+        rows.append(dict(channel=ch, start=str(truth.dates[t0].date()), end=str(truth.dates[t1].date()),
+                         geo=geo,
+                         spend_multiplier=float(spend_multiplier), lift=lift + sd * rng.standard_normal(),
+                         lift_sd=sd, true_lift=lift))
     out = pd.DataFrame(rows)
     truth.lift_tests = pd.concat([truth.lift_tests, out]) if truth.lift_tests is not None else out
     return out.drop(columns="true_lift")
 
 # %% ../nbs/06b_lift_tests.ipynb #bf203863
-def go_dark_tests(truth: GroundTruth, weeks: int = 8, noise_sd: float = 0.2, holdout_weeks: int = 13, lmax: int = 13,
+def go_dark_tests(truth: GroundTruth, weeks: int = 8, noise_sd: float = 0.2, holdout_weeks: int = 13,
+                  lmax: int = 13,
                   seed: int = 0) -> pd.DataFrame:
-    "One go-dark test of `weeks` weeks per channel, at a seeded random place in the training weeks where the channel spent."
+    ("One go-dark test of `weeks` weeks per channel, at a seeded random place in the training weeks where "
+     "the channel spent.")
     rng, T = np.random.default_rng(seed), len(truth.dates)
-    last = min(T - holdout_weeks, T - 1 - lmax) - weeks                     # the window ends before the holdout and its carry-over fits
-    if last < 0: raise ValueError(f"{T} weeks leave no room for a {weeks}-week test before the {holdout_weeks} holdout weeks")
+    # the window ends before the holdout and its carry-over fits
+    last = min(T - holdout_weeks, T - 1 - lmax) - weeks
+    if last < 0: raise ValueError(f"{T} weeks leave no room for a {weeks}-week test before the "
+        f"{holdout_weeks} holdout weeks")
     frames = []
     for k, ch in enumerate(truth.channels):
         spent = [t for t in range(last + 1) if truth.spend_array[:, t:t + weeks, k].sum() > 0]
         t0 = int(rng.choice(spent)) if spent else 0
-        frames.append(simulate_lift_test(truth, ch, truth.dates[t0], truth.dates[t0 + weeks - 1], 0.0, None, noise_sd, lmax, seed=seed * 1000 + k))
+        frames.append(simulate_lift_test(truth, ch, truth.dates[t0], truth.dates[t0 + weeks - 1], 0.0, None,
+                                         noise_sd, lmax, seed=seed * 1000 + k))
     return pd.concat(frames, ignore_index=True)

@@ -24,7 +24,8 @@ import causal_mmm_nb.ate  # noqa: F401  (adds CausalMMM.ate_estimator)
 STATUSES = ("pass", "review", "fail")
 
 def check_row(check: str, status: str, value: float, reason: str, channel: str = "") -> dict:
-    "One row of a review: the check, the channel it is about ('' for the whole model), a status, its number and why."
+    ("One row of a review: the check, the channel it is about ('' for the whole model), a status, its number "
+     "and why.")
     if status not in STATUSES: raise ValueError(f"status must be one of {STATUSES}, got {status!r}")
     return dict(check=check, channel=channel, status=status, value=float(value), reason=reason)
 
@@ -37,7 +38,8 @@ def check_holdout(mmm: CausalMMM) -> list:
     "Out-of-sample R² and MAPE on the final weeks: review below R² 0.3, fail below 0."
     h = mmm.holdout_fit()
     status = "pass" if h["r2"] >= 0.3 else ("review" if h["r2"] >= 0 else "fail")
-    return [check_row("holdout fit", status, h["r2"], f"R² {h['r2']:.2f}, MAPE {h['mape']:.1%} on the final {h['weeks']} weeks, "
+    return [check_row("holdout fit", status, h["r2"], f"R² {h['r2']:.2f}, MAPE {h['mape']:.1%} on the final "
+                      f"{h['weeks']} weeks, "
                       "predicted by a refit that did not see them")]
 
 # %% ../nbs/08b_review.ipynb #f1c5276f
@@ -56,13 +58,16 @@ def check_autocorrelation(mmm: CausalMMM) -> list:
     dw = durbin_watson(fitted_residuals(mmm))
     off = abs(dw - 2)
     status = "pass" if off <= 0.5 else ("review" if off <= 1 else "fail")
-    why = ("errors of consecutive weeks move together: something slow (a trend, a season, a missing control) is left in them"
+    why = ("errors of consecutive weeks move together: something slow (a trend, a season, a missing control) "
+           "is left in them"
            if dw < 2 else "errors flip sign from week to week: the fit chases noise")
-    return [check_row("residual autocorrelation", status, dw, f"Durbin-Watson {dw:.2f}" + ("" if status == "pass" else f": {why}"))]
+    return [check_row("residual autocorrelation", status, dw,
+                      f"Durbin-Watson {dw:.2f}" + ("" if status == "pass" else f": {why}"))]
 
 # %% ../nbs/08b_review.ipynb #fdbc72ed
 def training_frame(mmm: CausalMMM) -> pd.DataFrame:
-    "The data `mmm` was fitted on, as a frame in original units (categorical controls as their indicator columns)."
+    ("The data `mmm` was fitted on, as a frame in original units (categorical controls as their indicator "
+     "columns).")
     d, p, c = mmm.data, mmm.preprocessor, mmm.columns
     G, T = len(d.geos), len(d.dates)
     f = {c["date_col"]: np.tile(d.dates, G)} | ({c["geo_col"]: np.repeat(d.geos, T)} if c["geo_col"] else {})
@@ -82,50 +87,64 @@ def block_shuffle(x: np.ndarray, block_weeks: int = 8, seed: int = 0) -> np.ndar
     return x[:, np.concatenate([np.arange(b * block_weeks, min((b + 1) * block_weeks, T)) for b in blocks])]
 
 # %% ../nbs/08b_review.ipynb #9127c2c8
-def check_placebo(mmm: CausalMMM, channel: str | None = None, block_weeks: int = 8, seed: int = 0, n_refits: int = 0,
+def check_placebo(mmm: CausalMMM, channel: str | None = None, block_weeks: int = 8, seed: int = 0,
+                  n_refits: int = 0,
                   n_jobs: int = 1) -> list:
-    "Refit with a block-shuffled copy of `channel`'s spend (default: the largest) as an extra channel; its share of the credit (and, with n_refits, whether its ATE interval holds 0)."
+    ("Refit with a block-shuffled copy of `channel`'s spend (default: the largest) as an extra channel; its "
+     "share of the credit (and, with n_refits, whether its ATE interval holds 0).")
     z = mmm.ate_estimator().zero_spend()
     channel = channel or z.sort_values("spend").channel.iloc[-1]
     df, c = training_frame(mmm), mmm.preprocessor
     G, geo = len(mmm.data.geos), mmm.columns["geo_col"]
     df["placebo"] = block_shuffle(df[channel].to_numpy().reshape(G, -1), block_weeks, seed).ravel()
-    roles = dict(date_col=c.date_col, channel_cols=c.channel_cols + ["placebo"], target_col=c.target_col, control_cols=c.control_cols,
+    roles = dict(date_col=c.date_col, channel_cols=c.channel_cols + ["placebo"], target_col=c.target_col,
+                 control_cols=c.control_cols,
                  geo_col=geo, static_cols=c.static_cols)
-    if n_refits >= 2:                                                     # the placebo's ATE interval must hold 0
-        zp = MMMEnsemble(mmm.cfg, n_members=n_refits, n_jobs=n_jobs).fit(df, **roles).zero_spend().set_index("channel").loc["placebo"]
+    # the placebo's ATE interval must hold 0
+    if n_refits >= 2:
+        zp = MMMEnsemble(mmm.cfg, n_members=n_refits, n_jobs=n_jobs).fit(df, **roles).zero_spend().set_index(
+            "channel").loc["placebo"]
         share, covers = float(max(zp.share, 0.0)), bool(zp.ate_lo <= 0 <= zp.ate_hi)
         status = grade(share, 0.03, 0.10) if covers else ("review" if share < 0.03 else "fail")
-        extra = f"; its 80 % interval [{zp.ate_lo:,.0f}, {zp.ate_hi:,.0f}] {'holds' if covers else 'excludes'} 0"
+        extra = (f"; its 80 % interval [{zp.ate_lo:,.0f}, {zp.ate_hi:,.0f}] "
+                 f"{'holds' if covers else 'excludes'} 0")
     else:
         fit = CausalMMM(mmm.cfg).fit(df, **roles, progress=False)
-        share, extra = float(fit.ate_estimator().zero_spend().set_index("channel").share.clip(lower=0)["placebo"]), ""
+        share, extra = float(fit.ate_estimator().zero_spend().set_index("channel").share.clip(lower=0)[
+            "placebo"]), ""
         status = grade(share, 0.03, 0.10)
-    return [check_row("placebo channel", status, share, f"a copy of {channel!r} with its weeks shuffled in blocks of {block_weeks} "
+    return [check_row("placebo channel", status, share,
+                      f"a copy of {channel!r} with its weeks shuffled in blocks of {block_weeks} "
                       f"gets {share:.1%} of the credit{extra}", channel="placebo")]
 
 # %% ../nbs/08b_review.ipynb #635d6516
 def check_extrapolation(mmm: CausalMMM) -> list:
-    "Per channel: the share of its effect that lies below the lowest spend pressure observed (review > 25 %, fail > 60 %)."
+    ("Per channel: the share of its effect that lies below the lowest spend pressure observed (review > 25 "
+     "%, fail > 60 %).")
     m, d = mmm.ema_model, to_device(mmm.data, mmm.cfg.device)
     if not isinstance(m, DecomposedCausalTransformer): return []
     with torch.no_grad():
-        kernel, w, rates, kappas = m.response.params(m.n_channels, to_device(mmm.creative, mmm.cfg.device), d.spend.device, m.weights())
+        kernel, w, rates, kappas = m.response.params(m.n_channels, to_device(mmm.creative, mmm.cfg.device),
+                                                     d.spend.device, m.weights())
         x = m.response.pressure(d.spend, kernel)[:, mmm.cfg.lmax:]                         # (G, T', K)
         x_min = x.amin(dim=(0, 1))
         below = m.response.saturate(torch.minimum(x, x_min), w, rates, kappas).sum((0, 1))
         share = (below / m.response.saturate(x, w, rates, kappas).sum((0, 1)).clamp_min(1e-12)).cpu().numpy()
         typical = x.median(dim=1).values.median(dim=0).values.cpu().numpy()
-    return [check_row("extrapolation to zero spend", grade(s, 0.25, 0.6), s, f"its lowest spend pressure is {float(x_min[k]) / max(typical[k], 1e-12):.0%} "
-                      f"of a typical week's; {s:.0%} of its effect lies below that, where no data were seen", channel=ch)
+    return [check_row("extrapolation to zero spend", grade(s, 0.25, 0.6), s,
+                      f"its lowest spend pressure is {float(x_min[k]) / max(typical[k], 1e-12):.0%} "
+                      f"of a typical week's; {s:.0%} of its effect lies below that, where no data were seen",
+                      channel=ch)
             for k, (ch, s) in enumerate(zip(d.channels, share))]
 
 # %% ../nbs/08b_review.ipynb #f1063c08
 def roi_rows(z: pd.DataFrame, factor: float = 10.0) -> list:
-    "Per channel: ROI relative to the median ROI of the channels with a positive one (review beyond `factor`)."
+    ("Per channel: ROI relative to the median ROI of the channels with a positive one (review beyond "
+     "`factor`).")
     med = z.roi[z.roi > 0].median()
     return [check_row("implausible ROI", "review" if r > factor * med else "pass", r / med,
-                      f"ROI {r:.3g}, {r / med:.1f} x the median channel's", channel=ch) for ch, r in zip(z.channel, z.roi)]
+                      f"ROI {r:.3g}, {r / med:.1f} x the median channel's", channel=ch) for ch,
+                      r in zip(z.channel, z.roi)]
 
 def baseline_rows(contrib: pd.DataFrame) -> list:
     "The share of (geo, week) rows whose baseline is below 0: review above 0, fail above 5 %."
@@ -136,7 +155,8 @@ def baseline_rows(contrib: pd.DataFrame) -> list:
 
 # %% ../nbs/08b_review.ipynb #1ca41b5a
 def prior_rows(mmm: CausalMMM, z: pd.DataFrame) -> list:
-    "For channels with an ROI prior: how far the data-only ROI (a refit without priors) is from the prior, in prior sds."
+    ("For channels with an ROI prior: how far the data-only ROI (a refit without priors) is from the prior, "
+     "in prior sds.")
     p = mmm.priors
     if p is None or not p.roi_channels: return []
     free = mmm.refit(roi_weight=0.0).ate_estimator().zero_spend().roi.to_numpy()
@@ -144,37 +164,47 @@ def prior_rows(mmm: CausalMMM, z: pd.DataFrame) -> list:
     for k in p.roi_channels:
         mu, sd = float(p.roi_mu[k]), float(p.roi_sigma[k])
         dist = abs(free[k] - mu) / sd
-        rows.append(check_row("ROI prior against the data", grade(dist, 2, 3), dist, f"the data alone say ROI {free[k]:.3g}, the prior "
-                              f"{mu:.3g} ± {sd:.3g} ({dist:.1f} sds away); the fit reports {float(z.roi.iloc[k]):.3g}", channel=p.channels[k]))
+        rows.append(check_row("ROI prior against the data", grade(dist, 2, 3), dist,
+                              f"the data alone say ROI {free[k]:.3g}, the prior "
+                              f"{mu:.3g} ± {sd:.3g} ({dist:.1f} sds away); the fit reports "
+                              f"{float(z.roi.iloc[k]):.3g}", channel=p.channels[k]))
     return rows
 
 # %% ../nbs/08b_review.ipynb #efc24923
 def lift_rows(mmm: CausalMMM) -> list:
-    "For each lift test: the data alone (a refit without the tests) and the fit, against the measured lift, in the test's sds."
+    ("For each lift test: the data alone (a refit without the tests) and the fit, against the measured lift, "
+     "in the test's sds.")
     if getattr(mmm, "lift_tests", None) is None: return []
     fit, free = mmm.predicted_lifts(), mmm.refit(lift_weight=0.0).predicted_lifts()
     rows = []
     for i, t in enumerate(mmm.lift_tests.itertuples()):
         d_free, d_fit = abs(free[i] - t.lift) / t.lift_sd, abs(fit[i] - t.lift) / t.lift_sd
-        rows.append(check_row("lift test against the data", grade(max(d_free, d_fit), 2, 3), max(d_free, d_fit),
-                              f"test {t.start}..{t.end} measured {t.lift:,.0f} ± {t.lift_sd:,.0f}; the data alone say {free[i]:,.0f} "
-                              f"({d_free:.1f} sds away), the fit {fit[i]:,.0f} ({d_fit:.1f} sds)", channel=str(t.channel)))
+        rows.append(check_row("lift test against the data", grade(max(d_free, d_fit), 2, 3),
+                              max(d_free, d_fit),
+                              f"test {t.start}..{t.end} measured {t.lift:,.0f} ± {t.lift_sd:,.0f}; the data "
+                              f"alone say {free[i]:,.0f} "
+                              f"({d_free:.1f} sds away), the fit {fit[i]:,.0f} ({d_fit:.1f} sds)",
+                              channel=str(t.channel)))
     return rows
 
 # %% ../nbs/08b_review.ipynb #ab713ea1
 def check_stability(mmm: CausalMMM) -> list:
-    "Per channel: the largest change of its attribution share between the full fit and refits on two thirds of the weeks."
+    ("Per channel: the largest change of its attribution share between the full fit and refits on two thirds "
+     "of the weeks.")
     T = len(mmm.data.dates)
     full = mmm.ate_estimator().zero_spend().set_index("channel").share
     masks = [np.arange(T) < 2 * T // 3, np.arange(T) >= T // 3]
-    shares = [mmm.refit(train_weeks=m, fit_weeks="all").ate_estimator().zero_spend().set_index("channel").share for m in masks]
+    shares = [mmm.refit(train_weeks=m, fit_weeks="all").ate_estimator().zero_spend().set_index(
+        "channel").share for m in masks]
     move = pd.concat([(s - full).abs() for s in shares], axis=1).max(axis=1)
     return [check_row("stability over time", grade(v, 0.1, 0.2), v, f"share {full[ch]:.2f} on all weeks, "
-                      f"{shares[0][ch]:.2f} on the first two thirds, {shares[1][ch]:.2f} on the last", channel=ch) for ch, v in move.items()]
+                      f"{shares[0][ch]:.2f} on the first two thirds, {shares[1][ch]:.2f} on the last",
+                      channel=ch) for ch, v in move.items()]
 
 # %% ../nbs/08b_review.ipynb #edcae42f
 def check_confounding(mmm: CausalMMM) -> list:
-    "Per channel: the largest |correlation| of its spend with a control or with the fitted baseline (review beyond 0.5)."
+    ("Per channel: the largest |correlation| of its spend with a control or with the fitted baseline (review "
+     "beyond 0.5).")
     df, p = training_frame(mmm), mmm.preprocessor
     base = mmm.ate_estimator().contributions().baseline.to_numpy()
     rows = []
@@ -187,13 +217,17 @@ def check_confounding(mmm: CausalMMM) -> list:
     return rows
 
 # %% ../nbs/08b_review.ipynb #92235a2a
-def review(mmm: CausalMMM, placebo: bool = True, stability: bool = True, placebo_refits: int = 0, n_jobs: int = 1) -> pd.DataFrame:
+def review(mmm: CausalMMM, placebo: bool = True, stability: bool = True, placebo_refits: int = 0,
+           n_jobs: int = 1) -> pd.DataFrame:
     "Every check of this chapter on a fitted model: one row per check (and channel), worst status first."
-    if mmm.ema_model is None: raise MMMModelError("this CausalMMM is not fitted: call .fit(df, ...) or CausalMMM.load(path)")
+    if mmm.ema_model is None: raise MMMModelError("this CausalMMM is not fitted: call .fit(df, ...) or "
+        "CausalMMM.load(path)")
     est = mmm.ate_estimator()
     z, contrib = est.zero_spend(), est.contributions()
-    rows = check_holdout(mmm) + check_autocorrelation(mmm) + (check_placebo(mmm, n_refits=placebo_refits, n_jobs=n_jobs) if placebo else [])
-    rows += check_extrapolation(mmm) + roi_rows(z) + baseline_rows(contrib) + prior_rows(mmm, z) + lift_rows(mmm)
+    rows = check_holdout(mmm) + check_autocorrelation(mmm) + (
+        check_placebo(mmm, n_refits=placebo_refits, n_jobs=n_jobs) if placebo else [])
+    rows += check_extrapolation(mmm) + roi_rows(z) + baseline_rows(contrib) + prior_rows(mmm, z) + lift_rows(
+        mmm)
     rows += (check_stability(mmm) if stability else []) + check_confounding(mmm)
     t = pd.DataFrame(rows)
     order = t.status.map({s: i for i, s in enumerate(reversed(STATUSES))})
@@ -203,9 +237,11 @@ CausalMMM.review = review
 
 @patch
 def review(self: MMMEnsemble, **kwargs) -> pd.DataFrame:
-    "The review of the ensemble's point fit, its placebo with an 8-refit interval (method='resample': a fit on every week, no interval)."
+    ("The review of the ensemble's point fit, its placebo with an 8-refit interval (method='resample': a fit "
+     "on every week, no interval).")
     if not self.members: raise MMMModelError("this MMMEnsemble is not fitted: call .fit(df, ...)")
-    if self.point is not None: return self.point.review(**(dict(placebo_refits=8, n_jobs=self.n_jobs) | kwargs))
+    if self.point is not None: return self.point.review(**(dict(placebo_refits=8,
+                                                                n_jobs=self.n_jobs) | kwargs))
     return self.members[0].refit(train_weeks=None).review(**kwargs)
 
 # %% ../nbs/08b_review.ipynb #570c3990
@@ -214,7 +250,8 @@ def plot_review(table: pd.DataFrame, ax=None):
     colours = {"fail": "tab:red", "review": "tab:orange", "pass": "tab:green"}
     labels = [f"{c}" + (f" ({ch})" if ch else "") for c, ch in zip(table.check, table.channel)]
     if ax is None: _, ax = plt.subplots(figsize=(7, 0.28 * len(table) + 1))
-    ax.barh(np.arange(len(table)), [3 - STATUSES.index(s) for s in table.status], color=[colours[s] for s in table.status])
+    ax.barh(np.arange(len(table)), [3 - STATUSES.index(s) for s in table.status],
+            color=[colours[s] for s in table.status])
     ax.set_yticks(np.arange(len(table)), labels, fontsize=8); ax.invert_yaxis()
     ax.set_xticks([1, 2, 3], ["fail", "review", "pass"])
     ax.set(title="Model review: what needs a second look", xlabel="status", ylabel="check")

@@ -27,10 +27,12 @@ import causal_mmm_nb.ate  # noqa: F401  (adds CausalMMM.ate_estimator)
 def fitted_outcome(mmm: CausalMMM) -> torch.Tensor:
     "The EMA model's outcome (G, T) over every fitted week, standardised, on the CPU."
     d, dev = mmm.data, mmm.cfg.device
-    with torch.no_grad(): return mmm.ema_model(**model_inputs(to_device(d, dev), to_device(mmm.creative, dev))).y_hat.cpu()
+    with torch.no_grad(): return mmm.ema_model(**model_inputs(to_device(d, dev),
+                                                              to_device(mmm.creative, dev))).y_hat.cpu()
 
 def bootstrap_outcomes(mmm: CausalMMM, n: int, block_weeks: int = 8, seed: int = 0) -> list:
-    "n outcomes (G, T), standardised: the fitted outcome plus the residuals resampled in circular blocks of weeks (the same in every geo)."
+    ("n outcomes (G, T), standardised: the fitted outcome plus the residuals resampled in circular blocks of "
+     "weeks (the same in every geo).")
     y_hat = fitted_outcome(mmm)
     res, T = mmm.data.target - y_hat, mmm.data.target.shape[1]
     rng, out = np.random.default_rng(seed), []
@@ -51,38 +53,52 @@ def block_resample_weeks(n_weeks: int, n_train: int, block_weeks: int = 8, keep:
         mask = torch.zeros(n_weeks, dtype=torch.bool)
         mask[:n_train] = kept.repeat_interleave(block_weeks)[:n_train]
         if mask.sum() >= MIN_TRAIN_WEEKS: return mask
-    raise ValueError(f"{n_train} training weeks in blocks of {block_weeks} rarely keep {MIN_TRAIN_WEEKS} weeks: use smaller blocks")
+    raise ValueError(f"{n_train} training weeks in blocks of {block_weeks} rarely keep {MIN_TRAIN_WEEKS} "
+                     "weeks: use smaller blocks")
 
 # %% ../nbs/08a_uncertainty.ipynb #807faf6f
 def on_one_thread(fn, *args):
-    "fn(*args) with torch on one thread (the count is restored after): the same arithmetic in this process, a worker or a cluster."
+    ("fn(*args) with torch on one thread (the count is restored after): the same arithmetic in this process, "
+     "a worker or a cluster.")
     before = torch.get_num_threads()
     torch.set_num_threads(1)
     try: return fn(*args)
     finally: torch.set_num_threads(before)
 
 def fan_out(fn, arg_lists, n_jobs: int = 1, progress: bool = False) -> list:
-    "[fn(*args) for args in arg_lists], each on one torch thread, run by joblib: n_jobs processes (-1 = every core), or a cluster's workers under a joblib backend such as 'dask'."
-    return Parallel(n_jobs=n_jobs, verbose=5 if progress else 0)(delayed(on_one_thread)(fn, *a) for a in arg_lists)
+    ("[fn(*args) for args in arg_lists], each on one torch thread, run by joblib: n_jobs processes (-1 = "
+     "every core), or a cluster's workers under a joblib backend such as 'dask'.")
+    return Parallel(n_jobs=n_jobs, verbose=5 if progress else 0)(
+        delayed(on_one_thread)(fn, *a) for a in arg_lists)
 
 # %% ../nbs/08a_uncertainty.ipynb #92fa35c2
 class MMMEnsemble:
-    "Intervals for every channel's ATE, share and ROI: refits of one fit on outcomes it generated ('bootstrap') or fits on resampled weeks ('resample')."
-    def __init__(self, cfg: MMMConfig = None, n_members: int = 20, method: str = "bootstrap", resample: str | None = "blocks",
-                 block_weeks: int = 8, interval: float = 0.8, ridge_spread: float = 10.0, widen: float = 1.5, n_jobs: int = 1):
+    ("Intervals for every channel's ATE, share and ROI: refits of one fit on outcomes it generated "
+     "('bootstrap') or fits on resampled weeks ('resample').")
+    def __init__(self, cfg: MMMConfig = None, n_members: int = 20, method: str = "bootstrap",
+                 resample: str | None = "blocks",
+                 block_weeks: int = 8, interval: float = 0.8, ridge_spread: float = 10.0, widen: float = 1.5,
+                 n_jobs: int = 1):
         if n_members < 2: raise ValueError(f"n_members must be >= 2 for an interval, got {n_members}")
-        if method not in ("bootstrap", "resample"): raise ValueError(f"method must be 'bootstrap' or 'resample', got {method!r}")
-        if resample not in ("blocks", None): raise ValueError(f"resample must be 'blocks' or None, got {resample!r}")
+        if method not in ("bootstrap", "resample"): raise ValueError(
+            f"method must be 'bootstrap' or 'resample', got {method!r}")
+        if resample not in ("blocks", None): raise ValueError(
+            f"resample must be 'blocks' or None, got {resample!r}")
         if not 0 < interval < 1: raise ValueError(f"interval must be in (0, 1), got {interval}")
-        if not ridge_spread >= 1: raise ValueError(f"ridge_spread must be >= 1 (1 = the configured ridge for every refit), got {ridge_spread}")
-        if not widen > 0: raise ValueError(f"widen must be > 0 (1 = the refits' quantiles as they are), got {widen}")
-        if not isinstance(n_jobs, int) or n_jobs == 0: raise ValueError(f"n_jobs must be a non-zero int (-1 = every core), got {n_jobs!r}")
+        if not ridge_spread >= 1: raise ValueError("ridge_spread must be >= 1 (1 = the configured ridge for "
+            f"every refit), got {ridge_spread}")
+        if not widen > 0: raise ValueError("widen must be > 0 (1 = the refits' quantiles as they are), got "
+            f"{widen}")
+        if not isinstance(n_jobs, int) or n_jobs == 0: raise ValueError(
+            f"n_jobs must be a non-zero int (-1 = every core), got {n_jobs!r}")
         self.cfg, self.default_cfg = (cfg, False) if cfg is not None else (MMMConfig.decomposed(), True)
-        self.n_members, self.method, self.resample, self.block_weeks, self.interval = n_members, method, resample, block_weeks, interval
+        self.n_members, self.method, self.resample, self.block_weeks, self.interval = (
+            n_members, method, resample, block_weeks, interval)
         self.ridge_spread, self.widen, self.n_jobs = ridge_spread, widen, n_jobs
         self.members, self.point = [], None
 
-    def __repr__(self): return f"MMMEnsemble({len(self.members)} of {self.n_members} members fitted, method={self.method!r})"
+    def __repr__(self):
+        return f"MMMEnsemble({len(self.members)} of {self.n_members} members fitted, method={self.method!r})"
 
 # %% ../nbs/08a_uncertainty.ipynb #64081d3c
 def _weeks(df: pd.DataFrame, date_col: str, holdout_weeks: int) -> tuple[int, int]:
@@ -93,15 +109,18 @@ def _weeks(df: pd.DataFrame, date_col: str, holdout_weeks: int) -> tuple[int, in
 
 # %% ../nbs/08a_uncertainty.ipynb #158e31b0
 def bootstrap_lift_tests(mmm: CausalMMM, n: int, seed: int = 0) -> list:
-    "n lift-test frames for the refits: each test's lift replaced by the fit's own lift of its design plus `N(0, lift_sd^2)`; `[None] * n` without tests."
+    ("n lift-test frames for the refits: each test's lift replaced by the fit's own lift of its design plus "
+     "`N(0, lift_sd^2)`; `[None] * n` without tests.")
     if getattr(mmm, "lift_tests", None) is None: return [None] * n
     fitted = mmm.predicted_lifts()
-    rng, sd = np.random.default_rng(seed + 7919), mmm.lift_tests.lift_sd.to_numpy(float)    # a stream apart from the residuals'
+    # a stream apart from the residuals'
+    rng, sd = np.random.default_rng(seed + 7919), mmm.lift_tests.lift_sd.to_numpy(float)
     return [mmm.lift_tests.assign(lift=fitted + sd * rng.standard_normal(len(sd))) for _ in range(n)]
 
 # %% ../nbs/08a_uncertainty.ipynb #5aa40b6a
 def ridge_draws(mmm: CausalMMM, n: int, spread: float, seed: int = 0) -> list:
-    "n atom ridges, log-uniform within a factor `spread` of the fit's own; None for each where the head has no such ridge."
+    ("n atom ridges, log-uniform within a factor `spread` of the fit's own; None for each where the head has "
+     "no such ridge.")
     cfg = mmm.cfg
     if cfg.outcome_head != "decomposed" or cfg.solver != "varpro" or spread == 1: return [None] * n
     G, T = mmm.data.target.shape
@@ -110,56 +129,72 @@ def ridge_draws(mmm: CausalMMM, n: int, spread: float, seed: int = 0) -> list:
     return list(own * spread ** np.random.default_rng(seed).uniform(-1, 1, n))
 
 def _refit(mmm: CausalMMM, target, seed: int, ridge, lift_tests=None) -> CausalMMM:
-    "One bootstrap refit of `mmm` on `target` with this seed, atom ridge (None: the fit's own) and lift tests."
-    return mmm.refit(target=target, seed=seed, lift_tests=lift_tests, **({} if ridge is None else dict(atom_ridge=float(ridge))))
+    ("One bootstrap refit of `mmm` on `target` with this seed, atom ridge (None: the fit's own) and lift "
+     "tests.")
+    return mmm.refit(target=target, seed=seed, lift_tests=lift_tests,
+                     **({} if ridge is None else dict(atom_ridge=float(ridge))))
 
-def bootstrap_refits(mmm: CausalMMM, n: int, block_weeks: int = 8, seed: int = 0, ridges=None, n_jobs: int = 1,
+def bootstrap_refits(mmm: CausalMMM, n: int, block_weeks: int = 8, seed: int = 0, ridges=None,
+                     n_jobs: int = 1,
                      progress: bool = False) -> list:
-    "n refits of `mmm` on `bootstrap_outcomes` (and `bootstrap_lift_tests`), refit m with seed cfg.seed + 1 + m and atom ridge ridges[m] (None: the fit's own)."
+    ("n refits of `mmm` on `bootstrap_outcomes` (and `bootstrap_lift_tests`), refit m with seed cfg.seed + 1 "
+     "+ m and atom ridge ridges[m] (None: the fit's own).")
     ridges = [None] * n if ridges is None else ridges
     data = zip(bootstrap_outcomes(mmm, n, block_weeks, seed), ridges, bootstrap_lift_tests(mmm, n, seed))
-    return fan_out(_refit, [(mmm, y, mmm.cfg.seed + 1 + m, r, t) for m, (y, r, t) in enumerate(data)], n_jobs, progress)
+    return fan_out(_refit, [(mmm, y, mmm.cfg.seed + 1 + m, r, t) for m, (y, r, t) in enumerate(data)], n_jobs,
+                   progress)
 
 # %% ../nbs/08a_uncertainty.ipynb #125532ba
 from fastcore.basics import patch
 
 @patch
-def fit(self: MMMEnsemble, df: pd.DataFrame, date_col: str, channel_cols, target_col: str, progress: bool = False,
+def fit(self: MMMEnsemble, df: pd.DataFrame, date_col: str, channel_cols, target_col: str,
+        progress: bool = False,
         **fit_kwargs) -> MMMEnsemble:
-    "Fit the point model and its refits (or, with method='resample', every member) on `df` (arguments as `CausalMMM.fit`); returns self."
+    ("Fit the point model and its refits (or, with method='resample', every member) on `df` (arguments as "
+     "`CausalMMM.fit`); returns self.")
     if self.default_cfg: self.cfg = MMMConfig.decomposed(panel=is_panel(df, fit_kwargs.get("geo_col")))
     (n_weeks, n_train), self.members, self.point = _weeks(df, date_col, self.cfg.holdout_weeks), [], None
     if self.method == "bootstrap":
-        return self.bootstrap(CausalMMM(self.cfg).fit(df, date_col, channel_cols, target_col, progress=False, **fit_kwargs), progress)
-    if self.cfg.fit_weeks == "all": n_train = n_weeks                       # the preset fits every week: resample all of them
+        return self.bootstrap(CausalMMM(self.cfg).fit(df, date_col, channel_cols, target_col, progress=False,
+                                                      **fit_kwargs), progress)
+    # the preset fits every week: resample all of them
+    if self.cfg.fit_weeks == "all": n_train = n_weeks
     jobs = []
     for m in range(self.n_members):
         cfg = dataclasses.replace(self.cfg, seed=self.cfg.seed + m)
         weeks = None
         if self.resample == "blocks":
-            weeks = block_resample_weeks(n_weeks, n_train, self.block_weeks, generator=torch.Generator().manual_seed(cfg.seed))
+            weeks = block_resample_weeks(n_weeks, n_train, self.block_weeks,
+                                         generator=torch.Generator().manual_seed(cfg.seed))
         jobs.append((cfg, df, date_col, channel_cols, target_col, weeks, fit_kwargs))
     self.members = fan_out(_fit_member, jobs, self.n_jobs, progress)
     return self
 
 def _fit_member(cfg, df, date_col, channel_cols, target_col, weeks, fit_kwargs) -> CausalMMM:
     "One member of a 'resample' ensemble: a fresh fit on the weeks `weeks` keeps."
-    return CausalMMM(cfg).fit(df, date_col, channel_cols, target_col, train_weeks=weeks, progress=False, **fit_kwargs)
+    return CausalMMM(cfg).fit(df, date_col, channel_cols, target_col, train_weeks=weeks, progress=False,
+                              **fit_kwargs)
 
 # %% ../nbs/08a_uncertainty.ipynb #9df8ac44
 @patch
 def bootstrap(self: MMMEnsemble, mmm: CausalMMM, progress: bool = False) -> MMMEnsemble:
-    "Take a fitted `mmm` (fresh or `CausalMMM.load`ed) as the point fit and run the bootstrap refits; returns self."
-    if mmm.ema_model is None: raise MMMModelError("this CausalMMM is not fitted: call .fit(df, ...) or CausalMMM.load(path)")
-    if self.method != "bootstrap": raise ValueError(f"bootstrap needs method='bootstrap', this ensemble has {self.method!r}")
+    ("Take a fitted `mmm` (fresh or `CausalMMM.load`ed) as the point fit and run the bootstrap refits; "
+     "returns self.")
+    if mmm.ema_model is None: raise MMMModelError("this CausalMMM is not fitted: call .fit(df, ...) or "
+        "CausalMMM.load(path)")
+    if self.method != "bootstrap": raise ValueError("bootstrap needs method='bootstrap', this ensemble has "
+        f"{self.method!r}")
     self.point, self.cfg, self.default_cfg = mmm, mmm.cfg, False
     ridges = ridge_draws(mmm, self.n_members, self.ridge_spread, seed=mmm.cfg.seed)
-    self.members = bootstrap_refits(mmm, self.n_members, self.block_weeks, mmm.cfg.seed, ridges, self.n_jobs, progress)
+    self.members = bootstrap_refits(mmm, self.n_members, self.block_weeks, mmm.cfg.seed, ridges, self.n_jobs,
+                                    progress)
     return self
 
 # %% ../nbs/08a_uncertainty.ipynb #58db68d8
 def stretched(est, lo, hi, widen: float) -> tuple:
-    "The arms of [lo, hi] around `est`, each stretched `widen` times (an arm on the wrong side of est counts as 0)."
+    ("The arms of [lo, hi] around `est`, each stretched `widen` times (an arm on the wrong side of est "
+     "counts as 0).")
     return est - widen * np.clip(est - lo, 0, None), est + widen * np.clip(hi - est, 0, None)
 
 # %% ../nbs/08a_uncertainty.ipynb #81083f41
@@ -167,23 +202,28 @@ def stretched(est, lo, hi, widen: float) -> tuple:
 def member_zero_spend(self: MMMEnsemble, **kwargs) -> pd.DataFrame:
     "Long frame: member, channel, ate, share, spend, roi (kwargs go to ATEEstimator.zero_spend)."
     if not self.members: raise MMMModelError("this MMMEnsemble is not fitted: call .fit(df, ...)")
-    return pd.concat([m.ate_estimator().zero_spend(**kwargs).assign(member=i) for i, m in enumerate(self.members)],
+    return pd.concat([m.ate_estimator().zero_spend(**kwargs).assign(member=i) for i,
+                      m in enumerate(self.members)],
                      ignore_index=True)
 
 # %% ../nbs/08a_uncertainty.ipynb #6df90d09
 def widened_interval(est: pd.Series, values, q: float, widen: float) -> tuple[pd.Series, pd.Series]:
-    "The refits' quantiles at level q, each arm stretched by `widen` around `est`; kept on the side of 0 where the estimate and the refits' median are."
+    ("The refits' quantiles at level q, each arm stretched by `widen` around `est`; kept on the side of 0 "
+     "where the estimate and the refits' median are.")
     med = values.median()
     lo, hi = stretched(est, values.quantile((1 - q) / 2), values.quantile((1 + q) / 2), widen)
-    tol = 1e-6 * float(np.abs(est).max())                          # refits at 0 differ from 0 by rounding only
+    # refits at 0 differ from 0 by rounding only
+    tol = 1e-6 * float(np.abs(est).max())
     pos = (est >= -tol) & (med >= -tol)
-    neg = ~pos & (est < 0) & (med < 0)                             # an estimate at 0 counts as positive: its upper end stays
+    # an estimate at 0 counts as positive: its upper end stays
+    neg = ~pos & (est < 0) & (med < 0)
     return lo.where(~pos, lo.clip(lower=0)), hi.where(~neg, hi.clip(upper=0))
 
 # %% ../nbs/08a_uncertainty.ipynb #07e8807f
 @patch
 def zero_spend(self: MMMEnsemble, interval: float = None, **kwargs) -> pd.DataFrame:
-    "Per channel: ate, share, roi (the point model's, or the members' mean for 'resample'), their intervals (_lo, _hi) at level `interval`, spend."
+    ("Per channel: ate, share, roi (the point model's, or the members' mean for 'resample'), their intervals "
+     "(_lo, _hi) at level `interval`, spend.")
     q = self.interval if interval is None else interval
     z = self.member_zero_spend(**kwargs)
     g = z.groupby("channel", sort=False)
@@ -196,12 +236,14 @@ def zero_spend(self: MMMEnsemble, interval: float = None, **kwargs) -> pd.DataFr
         out = self.point.ate_estimator().zero_spend(**kwargs).set_index("channel")
         for col in ("ate", "share", "roi"):
             out[f"{col}_lo"], out[f"{col}_hi"] = widened_interval(out[col], g[col], q, self.widen)
-    return out.reset_index()[["channel", "ate", "ate_lo", "ate_hi", "share", "share_lo", "share_hi", "spend", "roi", "roi_lo", "roi_hi"]]
+    return out.reset_index()[["channel", "ate", "ate_lo", "ate_hi", "share", "share_lo", "share_hi", "spend",
+                              "roi", "roi_lo", "roi_hi"]]
 
 # %% ../nbs/08a_uncertainty.ipynb #2374dca2
 @patch
 def contributions(self: MMMEnsemble, **kwargs) -> pd.DataFrame:
-    "Per (week, geo): actual, predicted, baseline and each channel's contribution: the point model's, or the members' mean (kwargs go to contributions)."
+    ("Per (week, geo): actual, predicted, baseline and each channel's contribution: the point model's, or "
+     "the members' mean (kwargs go to contributions).")
     if not self.members: raise MMMModelError("this MMMEnsemble is not fitted: call .fit(df, ...)")
     if self.point is not None: return self.point.ate_estimator().contributions(**kwargs)
     frames = [m.ate_estimator().contributions(**kwargs) for m in self.members]
@@ -226,16 +268,19 @@ def interval_coverage(z: pd.DataFrame, truth, column: str = "ate") -> float:
     t = _true_values(truth, column, z.channel)
     return float(((z[f"{column}_lo"].to_numpy() <= t) & (t <= z[f"{column}_hi"].to_numpy())).mean())
 
-def plot_intervals(z: pd.DataFrame, truth=None, column: str = "ate", scale: float = 1e3, unit: str = "thousands", ax=None):
+def plot_intervals(z: pd.DataFrame, truth=None, column: str = "ate", scale: float = 1e3,
+                   unit: str = "thousands", ax=None):
     "Point estimates with their intervals per channel, and the truth when given."
     if ax is None: _, ax = plt.subplots(figsize=(7, 3.5))
     x = np.arange(len(z))
     err = np.vstack([z[column] - z[f"{column}_lo"], z[f"{column}_hi"] - z[column]]).clip(min=0) / scale
     ax.errorbar(x, z[column] / scale, yerr=err, fmt="o", capsize=4, label="estimate and interval")
     if truth is not None:
-        ax.scatter(x, _true_values(truth, column, z.channel) / scale, marker="x", color="k", zorder=3, label="truth")
+        ax.scatter(x, _true_values(truth, column, z.channel) / scale, marker="x", color="k", zorder=3,
+                   label="truth")
     ax.axhline(0, color="grey", lw=0.6); ax.set_xticks(x, z.channel)
-    ax.set(title=f"Zero-spend {column.upper()} per channel with its interval", xlabel="channel", ylabel=f"{column} ({unit})")
+    ax.set(title=f"Zero-spend {column.upper()} per channel with its interval", xlabel="channel",
+           ylabel=f"{column} ({unit})")
     ax.legend(); return ax
 
 # %% ../nbs/08a_uncertainty.ipynb #e95992b3
@@ -246,16 +291,21 @@ def recovery_verdict(ate: float, refits: np.ndarray, total: float) -> str:
     if spread > 0.5: return f"unstable: refits range over {spread:.0%} of the estimate; the data hardly determine this channel's effect"
     if r < 0.8: return f"shrinks: refits recover {r:.0%} of the model's own effect; the true effect is likely larger than estimated"
     if r > 1.25: return f"inflates: refits find {r:.0%} of the model's own effect; the true effect is likely smaller than estimated"
-    return f"recovered: refits find {r:.0%} of the model's own effect (range {refits.min() / ate:.0%} to {refits.max() / ate:.0%})"
+    return (f"recovered: refits find {r:.0%} of the model's own effect (range {refits.min() / ate:.0%} to "
+            f"{refits.max() / ate:.0%})")
 
 # %% ../nbs/08a_uncertainty.ipynb #0333c08d
 def recovery_check(mmm: CausalMMM, n_refits: int = 4, block_weeks: int = 8, seed: int = 0) -> pd.DataFrame:
-    "Per channel: the model's zero-spend ATE, what refits on outcomes generated by the model find, the recovery ratio and a verdict."
+    ("Per channel: the model's zero-spend ATE, what refits on outcomes generated by the model find, the "
+     "recovery ratio and a verdict.")
     if n_refits < 2: raise ValueError(f"n_refits must be >= 2 (the verdict compares refits), got {n_refits}")
     base = mmm.ate_estimator().zero_spend()
-    R = np.stack([r.ate_estimator().zero_spend().ate.to_numpy() for r in bootstrap_refits(mmm, n_refits, block_weeks, seed)])  # (n_refits, K)
+    # (n_refits, K)
+    R = np.stack([r.ate_estimator().zero_spend().ate.to_numpy() for r in bootstrap_refits(mmm, n_refits,
+                                                                                          block_weeks, seed)])
     total = float(base.ate.abs().sum())
-    out = pd.DataFrame(dict(channel=base.channel, ate=base.ate, refit_mean=R.mean(0), refit_min=R.min(0), refit_max=R.max(0)))
+    out = pd.DataFrame(dict(channel=base.channel, ate=base.ate, refit_mean=R.mean(0), refit_min=R.min(0),
+                            refit_max=R.max(0)))
     out["recovery"] = out.refit_mean / out.ate.where(out.ate.abs() > 0)
     out["verdict"] = [recovery_verdict(a, R[:, k], total) for k, a in enumerate(base.ate)]
     out.attrs["total_recovery"] = float(R.sum(1).mean() / base.ate.sum())
