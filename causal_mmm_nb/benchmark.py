@@ -164,6 +164,7 @@ CAUSAL_METHODS = ("causal_mmm", "causal_mmm_ensemble", "causal_mmm_alpha0", "dec
 # the preset before chapter 06a's fix
 GRADIENT_PRESET = dict(solver="gradient", fit_weeks="train", kernel="free", offset_bound=0.0)
 
+# %% ../nbs/13_benchmark.ipynb #1c2c9ec7
 def causal_mmm_methods(names=CAUSAL_METHODS, n_members: int = 20, **overrides) -> dict:
     ("Benchmark methods for the causal transformer variants in `names`; `overrides` go to every MMMConfig "
      "(e.g. epochs).")

@@ -29,6 +29,7 @@ def check_budget(spend: np.ndarray, total: float, low: np.ndarray, high: np.ndar
             f"{hi:,.0f} in this window; "
                          "fix: a total in that range, or wider bounds")
 
+# %% ../nbs/08c_budget.ipynb #770340d1
 def feasible(m: np.ndarray, spend: np.ndarray, total: float, low: np.ndarray, high: np.ndarray) -> np.ndarray:
     ("Multipliers within [low, high] whose spend sums to `total` exactly (to rounding): clip, then spread "
      "the gap over channels with room.")

@@ -412,6 +412,7 @@ def _refit(path) -> str:
     return (f"fix: save the model again with mmm.save({str(path)!r}) (or refit), "
             "or copy the whole folder again")
 
+# %% ../nbs/07_causal_mmm.ipynb #b929aa95
 @patch(cls_method=True)
 def _read_meta(cls: CausalMMM, path: Path, expected_columns=None, strict_version: bool = True) -> dict:
     "meta.json of a saved model, checked: readable, ours, this package version, `expected_columns`."

@@ -164,6 +164,7 @@ def contributions(self: DecomposedCausalTransformer, spend, creative=None) -> to
     "c (B,T,K) in standardised outcome units: `s_k * f_k(adstocked spend of channel k)`."
     return self.response(spend, creative, self.weights()) * self.signs
 
+# %% ../nbs/06a_decomposed_head.ipynb #6b2cf7c4
 @patch
 def baseline_inputs(self: DecomposedCausalTransformer, controls, static=None):
     ("The baseline's linear inputs that vary by week (B,T,P): controls, trend, season (static ones enter per "
@@ -179,6 +180,7 @@ def baseline_inputs(self: DecomposedCausalTransformer, controls, static=None):
     return torch.cat([controls, time_features(T, controls.device, self.n_season).expand(B, T, -1)],
                      -1), self.base_mlp[1:](pre)
 
+# %% ../nbs/06a_decomposed_head.ipynb #21beeec4
 @patch
 def baseline(self: DecomposedCausalTransformer, controls, static=None):
     "b (B,T) and the representation phi (B,T,d_phi), from controls, trend, season and static only."
@@ -204,6 +206,7 @@ def pair_terms(self: DecomposedCausalTransformer, f, creative=None) -> torch.Ten
     pairs = torch.triu(torch.ones(K, K, device=f.device), 1) * (self.signs[:, None] == self.signs[None, :])
     return fbar[..., :, None] * fbar[..., None, :] * rho * pairs * self.signs[:, None]
 
+# %% ../nbs/06a_decomposed_head.ipynb #fde389ba
 @patch
 def synergy(self: DecomposedCausalTransformer, spend, creative=None) -> torch.Tensor:
     "v (B,T,K,K) for `spend` (see `pair_terms`); all 0 without cfg.synergy."

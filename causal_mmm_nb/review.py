@@ -235,6 +235,7 @@ def review(mmm: CausalMMM, placebo: bool = True, stability: bool = True, placebo
 
 CausalMMM.review = review
 
+# %% ../nbs/08b_review.ipynb #0234eb97
 @patch
 def review(self: MMMEnsemble, **kwargs) -> pd.DataFrame:
     ("The review of the ensemble's point fit, its placebo with an 8-refit interval (method='resample': a fit "

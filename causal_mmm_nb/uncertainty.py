@@ -134,6 +134,7 @@ def _refit(mmm: CausalMMM, target, seed: int, ridge, lift_tests=None) -> CausalM
     return mmm.refit(target=target, seed=seed, lift_tests=lift_tests,
                      **({} if ridge is None else dict(atom_ridge=float(ridge))))
 
+# %% ../nbs/08a_uncertainty.ipynb #1be8c73c
 def bootstrap_refits(mmm: CausalMMM, n: int, block_weeks: int = 8, seed: int = 0, ridges=None,
                      n_jobs: int = 1,
                      progress: bool = False) -> list:
@@ -171,6 +172,7 @@ def fit(self: MMMEnsemble, df: pd.DataFrame, date_col: str, channel_cols, target
     self.members = fan_out(_fit_member, jobs, self.n_jobs, progress)
     return self
 
+# %% ../nbs/08a_uncertainty.ipynb #22c88b64
 def _fit_member(cfg, df, date_col, channel_cols, target_col, weeks, fit_kwargs) -> CausalMMM:
     "One member of a 'resample' ensemble: a fresh fit on the weeks `weeks` keeps."
     return CausalMMM(cfg).fit(df, date_col, channel_cols, target_col, train_weeks=weeks, progress=False,
