@@ -193,8 +193,8 @@ def causal_mmm_methods(names=CAUSAL_METHODS, n_members: int = 20, **overrides) -
 def causal_mmm_available() -> bool:
     "True when chapters 07 (core), 08 (ate) and 08a (uncertainty) are built and importable."
     try:
-        # noqa: F401,E401
-        from causal_mmm_nb.core import CausalMMM; import causal_mmm_nb.ate, causal_mmm_nb.uncertainty
+        from causal_mmm_nb.core import CausalMMM
+        import causal_mmm_nb.ate, causal_mmm_nb.uncertainty  # noqa: F401,E401
         return hasattr(CausalMMM, "ate_estimator")
     except ImportError: return False
 

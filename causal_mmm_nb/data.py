@@ -626,16 +626,14 @@ def _spend_scale(spend_train: np.ndarray, channels: list) -> np.ndarray:
      "max-to-mean ratio; one geo: its max.")
     m, on = spend_train.max(axis=1), (spend_train > 0).sum(axis=1)
     for k, c in enumerate(channels):
-        if not (m[:, k] > 0).any():
+        if not on[:, k].any():
             raise MMMDataError(f"channel column {c!r} has no spend in the training weeks; fix: "
                                f"{_shorter_holdout()} or drop the channel")
-    if len(m) == 1: return m
-    pos = m > 0
-    typical = spend_train.sum(axis=1) / np.maximum(on, 1)                  # mean over the weeks with spend
-    ratio = np.array([np.median(m[pos[:, k], k] / typical[pos[:, k], k]) for k in range(m.shape[1])])
-    s = typical * ratio                                                    # the median geo's max stays 1
-    for k in range(m.shape[1]): s[~pos[:, k], k] = s[pos[:, k], k].mean()   # none: the mean scale
-    return s
+    if len(m) == 1: return m                                    # exactly the max (typical x ratio is, to rounding)
+    # each geo's mean over its weeks with spend (NaN: none)
+    typical = np.where(on > 0, spend_train.sum(axis=1) / np.maximum(on, 1), np.nan)
+    s = typical * np.nanmedian(m / typical, axis=0)             # the median geo's max stays 1
+    return np.where(on > 0, s, np.nanmean(s, axis=0))           # a geo without spend borrows the mean scale
 
 def _std(x: np.ndarray, axis) -> tuple[np.ndarray, np.ndarray]:
     "Mean and population std along axis; a zero std becomes 1 (nothing to scale); no columns: empty arrays."

@@ -36,7 +36,7 @@ GROUPS = {
         "varpro + bounded + smooth kernel": dict(solver="varpro", fit_weeks="train", atom_ridge=1e-3, **OLD_BASE),
         "varpro + bounded + smooth + ridge auto": dict(fit_weeks="train", **OLD_BASE),
         "+ every week fitted": dict(OLD_BASE),
-        "preset: + baseline ridge 3 per week": {},
+        "preset: + baseline ridge 3 per row": {},
     }),
     "ridge": (NATIONAL, {
         "atom ridge 0.01": dict(atom_ridge=0.01),

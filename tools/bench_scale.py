@@ -1,19 +1,21 @@
 """Scaling benchmark (issue #19): the recommended panel fit on growing geo panels, against the oracle and classical MMM.
 
 usage: python tools/bench_scale.py [--geos 24 96 190 500] [--weeks 109] [--channels 13] [--seed 0] [--threads 2]
-                                   [--out benchmarks/scale]
+                                   [--ridge-per-week] [--out benchmarks/scale]
 
 Each size runs in a fresh process (so its peak memory is its own): simulate `geo_panel` with `n_geos` geos,
 `n_weeks` weeks and `channels` generic channels (the simulator's random channel library), fit
 `MMMConfig.decomposed(panel=True)` with `threads` torch threads, and score the zero-spend ATEs against the truth.
 Reports per size: fit seconds (the `fit` call alone), peak resident memory of the process (RSS, MB), ATE error of the
 fit, the oracle (true shapes) and the classical adstock + Hill MMM. Writes results.csv and summary.md under --out.
+`--ridge-per-week` fits with the baseline ridge counted per week (3 / geos per geo-week), as before chapter 06a
+counted it per geo-week: the "after the spend scale alone" numbers of chapters 06a and 17.
 """
 import argparse, json, subprocess, sys, time
 from pathlib import Path
 import pandas as pd
 
-def one_size(n_geos: int, n_weeks: int, channels: int, seed: int, threads: int) -> dict:
+def one_size(n_geos: int, n_weeks: int, channels: int, seed: int, threads: int, ridge_per_week: bool = False) -> dict:
     "Fit one panel size in this process; the scores and the process's peak RSS."
     import resource, warnings
     import torch
@@ -28,7 +30,8 @@ def one_size(n_geos: int, n_weeks: int, channels: int, seed: int, threads: int) 
     t0 = time.perf_counter()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)
-        m = CausalMMM(MMMConfig.decomposed(panel=True)).fit(df, **fit_roles(truth), progress=False)
+        kw = dict(baseline_ridge=MMMConfig.baseline_ridge / n_geos) if ridge_per_week else {}   # the ridge before 06a
+        m = CausalMMM(MMMConfig.decomposed(panel=True, **kw)).fit(df, **fit_roles(truth), progress=False)
     fit_s = time.perf_counter() - t0
     z = m.ate_estimator().zero_spend()
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024        # Linux: kB -> MB
@@ -52,15 +55,17 @@ def main():
     ap.add_argument("--channels", type=int, default=13)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--ridge-per-week", action="store_true",
+                    help="the baseline ridge counted per week, as before chapter 06a counted it per geo-week")
     ap.add_argument("--out", default="benchmarks/scale")
     ap.add_argument("--one", type=int, default=None, help=argparse.SUPPRESS)   # internal: run one size, print JSON
     a = ap.parse_args()
     if a.one is not None:
-        print(json.dumps(one_size(a.one, a.weeks, a.channels, a.seed, a.threads))); return
+        print(json.dumps(one_size(a.one, a.weeks, a.channels, a.seed, a.threads, a.ridge_per_week))); return
     rows = []
     for g in a.geos:
         cmd = [sys.executable, __file__, "--one", str(g), "--weeks", str(a.weeks), "--channels", str(a.channels),
-               "--seed", str(a.seed), "--threads", str(a.threads)]
+               "--seed", str(a.seed), "--threads", str(a.threads)] + (["--ridge-per-week"] if a.ridge_per_week else [])
         out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout.strip().splitlines()[-1]
         rows.append(json.loads(out))
         r = rows[-1]
